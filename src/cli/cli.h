@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h - the verbs of the execwatch command. Each returns the process exit status.
+ *
+ * Only the CLI prints: messages go to stderr as one line, "execwatch: <what>: <why>".
+ */
+#ifndef EW_CLI_H
+#define EW_CLI_H
+
+int ew_cmd_record(int argc, char **argv); /* also `trace` when argv[0] is "trace" */
+int ew_cmd_report(int argc, char **argv);
+
+/* Prints "execwatch: " + the formatted message + "\n" to stderr. */
+void ew_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

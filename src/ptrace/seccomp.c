@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seccomp.c - the filter that makes a tracee stop only where a module needs it.
+ *
+ * Every syscall in the set returns SECCOMP_RET_TRACE (a PTRACE_EVENT_SECCOMP stop); all others
+ * are allowed without a stop. The filter covers x86_64, i386 and x32 so a tracee cannot slip
+ * past it by changing ABI (int 0x80, a 32-bit program, __X32_SYSCALL_BIT); libseccomp translates
+ * each syscall into each ABI's numbering.
+ */
+#include <errno.h>
+#include <seccomp.h>
+
+#include "tracer.h"
+
+int tr_seccomp_install(const struct tr_sysset *set, bool nnp)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return -ENOMEM;
+	int r = 0;
+	/* The native arch is in already; add the others. -EEXIST means already present. */
+	r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (r < 0 && r != -EEXIST)
+		goto out;
+	r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	if (r < 0 && r != -EEXIST)
+		goto out;
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, nnp ? 1 : 0);
+	if (r < 0)
+		goto out;
+	for (int nr = 0; nr < EW_SYS_MAX; nr++) {
+		if (!tr_sysset_has(set, nr))
+			continue;
+		/* Native x86_64 number: libseccomp maps it into i386 and x32 itself. A syscall
+		 * missing on one ABI is skipped there. */
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
+		if (r < 0 && r != -EDOM)
+			goto out;
+	}
+	r = seccomp_load(ctx);
+out:
+	seccomp_release(ctx);
+	return r < 0 ? r : 0;
+}

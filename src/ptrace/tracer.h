@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tracer.h - the ptrace backend's internals: tasks, syscall stops, and the module interface.
+ *
+ * The tracer owns the wait loop and the task table. Everything it observes at a syscall is
+ * handed to modules (exec capture, and later syscall logging, dependency tracing, policy),
+ * which declare the syscalls they need; the union becomes the seccomp filter, so a tracee
+ * stops only where some module needs it and every other syscall runs at full speed.
+ *
+ * Stop protocol (spawn mode, seccomp):
+ *   seccomp stop (PTRACE_EVENT_SECCOMP) = syscall entry -> modules' enter()
+ *     any module returned TR_WANT_EXIT -> resume with PTRACE_SYSCALL -> syscall-exit stop
+ *       -> modules' exit(); successful execve reports PTRACE_EVENT_EXEC first -> exec()
+ *     else resume with PTRACE_CONT.
+ * Attach mode (no seccomp possible): resume with PTRACE_SYSCALL always; entry stops of
+ * syscalls nobody selected are resumed without calling modules.
+ */
+#ifndef EW_PTRACE_TRACER_H
+#define EW_PTRACE_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "imap.h"
+#include "session.h"
+#include "sysent.h"
+
+#define TR_MAX_MODULES 8
+
+/* A set of canonical syscall numbers (see sysent.h). */
+struct tr_sysset {
+	uint64_t bits[EW_SYS_MAX / 64];
+};
+
+static inline void tr_sysset_add(struct tr_sysset *s, int nr)
+{
+	if (nr >= 0 && nr < EW_SYS_MAX)
+		s->bits[nr / 64] |= 1ull << (nr % 64);
+}
+
+static inline bool tr_sysset_has(const struct tr_sysset *s, int nr)
+{
+	return nr >= 0 && nr < EW_SYS_MAX && (s->bits[nr / 64] >> (nr % 64)) & 1;
+}
+
+/* The syscall a task is in. */
+struct tr_sc {
+	uint32_t arch;    /* AUDIT_ARCH_* */
+	int64_t native;   /* number as the tracee used it (x32 bit included) */
+	int nr;           /* canonical number, -1 when unknown */
+	unsigned word;    /* pointer size of the caller: 4 or 8 */
+	uint64_t args[6];
+	uint64_t ip, sp;
+	int64_t rval;     /* at exit */
+	bool is_error;
+	uint64_t t_enter, t_exit; /* monotonic ns */
+	uint32_t want_exit;       /* modules (bits) that asked for the exit stop */
+	bool denied;              /* a module made the call fail without running */
+	int deny_errno;
+};
+
+enum tr_task_state {
+	TR_STARTING = 0, /* attached, its first stop not seen yet */
+	TR_RUNNING,      /* resumed */
+	TR_IN_SYSCALL,   /* resumed with PTRACE_SYSCALL after an entry, exit stop pending */
+	TR_HELD,         /* new child seen before its parent's fork event: kept stopped */
+	TR_GROUP_STOP,   /* in a group-stop, PTRACE_LISTEN'ed */
+};
+
+struct tr_task {
+	pid_t tid;
+	pid_t tgid;
+	enum tr_task_state state;
+	bool leader_exit_pending; /* the leader is gone but zombie until the group ends */
+	bool fork_published;
+	pid_t parent_tid;         /* the task that created it, when known */
+	struct tr_sc sc;
+	void *mod[TR_MAX_MODULES]; /* module-private per-task state */
+};
+
+/* What a module's enter() returns: a bit set. */
+enum {
+	TR_WANT_EXIT = 1u << 0, /* call this module's exit() for this syscall */
+};
+
+struct tracer;
+
+struct tr_module {
+	const char *name;
+	/* Adds the syscalls whose entry must stop. Called once, before the filter is built. */
+	void (*want)(struct tracer *tr, void *mstate, struct tr_sysset *set);
+	/* Syscall entry (seccomp stop, or entry stop in attach mode). sc is t->sc. */
+	unsigned (*enter)(struct tracer *tr, void *mstate, struct tr_task *t);
+	/* Syscall exit, for modules that asked with TR_WANT_EXIT. */
+	void (*exit)(struct tracer *tr, void *mstate, struct tr_task *t);
+	/* PTRACE_EVENT_EXEC: t (already renamed to the leader's tid) exec'd; old_tid is the tid
+	 * it had before (== t->tid unless a non-leader thread exec'd). */
+	void (*exec)(struct tracer *tr, void *mstate, struct tr_task *t, pid_t old_tid);
+	/* A task ends; free per-task state. Called for every task, also at teardown. */
+	void (*task_gone)(struct tracer *tr, void *mstate, struct tr_task *t);
+	void (*destroy)(void *mstate);
+};
+
+struct tracer {
+	struct ew_session *s;
+	struct ew_imap tasks; /* tid -> struct tr_task */
+	size_t ntasks;
+	const struct tr_module *mods[TR_MAX_MODULES];
+	void *mstate[TR_MAX_MODULES];
+	unsigned nmods;
+	struct tr_sysset entry_set; /* union of the modules' wants */
+
+	bool attach_mode;  /* no seccomp: PTRACE_SYSCALL on every resume */
+	bool use_seccomp;
+	pid_t root_pid;    /* spawned or attached process */
+	int root_status;   /* shell-style status once the root is reaped */
+	bool root_reaped;
+	int spawn_errfd;   /* read end of the CLOEXEC pipe telling an exec failure of the child */
+	int spawn_errno;   /* errno of the final failed exec in the child, 0 if it ran */
+
+	volatile sig_atomic_t stop_req;  /* 0, or 1 + how */
+	volatile sig_atomic_t stop_sig;
+	bool stopping;                   /* stop handled: killing or detaching */
+	unsigned nheld;                  /* tasks in TR_HELD */
+
+	struct ew_buf scratch;           /* for /proc reads */
+};
+
+/* Registers a module; called by the backend at creation, in order (exec capture first). */
+int tr_add_module(struct tracer *tr, const struct tr_module *m, void *mstate);
+
+/* Fills the common event header (pid, tid, ppid, comm, exe) for task t. */
+void tr_event_header(struct tracer *tr, struct tr_task *t, struct ew_event *ev);
+
+/* Task lookup. */
+static inline struct tr_task *tr_task_get(struct tracer *tr, pid_t tid)
+{
+	return ew_imap_get(&tr->tasks, tid);
+}
+
+/* Builds the seccomp filter for set and loads it into the calling process (the child, before
+ * exec). nnp: also set no_new_privs (needed without CAP_SYS_ADMIN). Returns 0 or -errno. */
+int tr_seccomp_install(const struct tr_sysset *set, bool nnp);
+
+/* The exec capture module (exec.c). */
+extern const struct tr_module tr_exec_module;
+int tr_exec_module_new(struct tracer *tr, void **mstate);
+
+#endif
