@@ -312,10 +312,11 @@ EW_EXPORT int ew_session_load_plugin(struct ew_session *s, const char *path, con
 /* Opens a SQLite sink at path (which must not exist: -EEXIST) and attaches it to the session. */
 EW_EXPORT int ew_session_add_sqlite(struct ew_session *s, const char *path);
 
-/* Attaches a JSON Lines sink writing to fd; the session closes fd at the end if close_fd. */
+/* Attaches a JSON Lines sink writing to fd (format: docs/JSON.md). With close_fd the session
+ * owns fd from this call on and closes it, also when the call fails. */
 EW_EXPORT int ew_session_add_jsonl(struct ew_session *s, int fd, bool close_fd);
 
-/* Attaches a live text sink writing to fd (one readable line per event). */
+/* Attaches a live text sink writing to fd (one readable line per event); close_fd as above. */
 EW_EXPORT int ew_session_add_text(struct ew_session *s, int fd, bool close_fd);
 
 /* ---------------------------------------------------------------------------------------------
