@@ -298,8 +298,9 @@ static void x_exec(struct tracer *tr, void *mstate, struct tr_task *t, pid_t old
 		ev->exec.flags |= EW_EXEC_NONLEADER;
 		ev->exec.old_tid = old_tid;
 	}
-	if (ew_procfs_readlink(t->tgid, "exe", &m->tmp) == 0)
-		ev->exec.new_exe = ew_arena_str(&p->arena, m->tmp.ptr, m->tmp.len);
+	struct ew_proc *proc = ew_proctab_get(&tr->s->procs, t->tgid);
+	if (proc && proc->exe)
+		ev->exec.new_exe = ew_arena_str(&p->arena, proc->exe, proc->exe_len);
 	publish(tr, m, t, 0);
 }
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -114,9 +115,48 @@ int tr_mem_str(pid_t tid, uint64_t addr, size_t max, struct ew_arena *a, struct 
 	return out->ptr ? 0 : -ENOMEM;
 }
 
-/* The strings of one vector are usually close together (a shell's heap, the previous exec's
- * stack): read their whole span at once when it is small, then cut strings out of it. */
-#define SPAN_MAX (1u << 20)
+/* Strings of one vector sit in a few clusters (the previous exec's stack, a shell's heap). We
+ * sort the pointers, merge those closer than CLUSTER_GAP into clusters, and read every cluster -
+ * from its first string to the end of the page holding its last one - with ONE vectored
+ * process_vm_readv. A string whose terminator lies beyond its cluster's end is read alone. */
+#define CLUSTER_GAP (64u * 1024u)
+#define CLUSTER_MAX_SPAN (1u << 20)
+#define CLUSTERS_MAX 64
+
+struct cluster {
+	uint64_t lo, hi; /* [lo, hi) in the tracee */
+	char *data;      /* local copy */
+	size_t got;      /* bytes actually read */
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Reads the clusters; on a short vectored read falls back to one read per cluster. */
+static void read_clusters(pid_t tid, struct cluster *c, size_t n)
+{
+	struct iovec local[CLUSTERS_MAX], remote[CLUSTERS_MAX];
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		local[i] = (struct iovec){c[i].data, (size_t)(c[i].hi - c[i].lo)};
+		remote[i] = (struct iovec){(void *)(uintptr_t)c[i].lo, local[i].iov_len};
+		total += local[i].iov_len;
+		c[i].got = 0;
+	}
+	ssize_t r = vm_readv_broken ? -1 : process_vm_readv(tid, local, n, remote, n, 0);
+	if (r == (ssize_t)total) {
+		for (size_t i = 0; i < n; i++)
+			c[i].got = local[i].iov_len;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ssize_t k = tr_mem_read(tid, c[i].lo, c[i].data, local[i].iov_len);
+		c[i].got = k > 0 ? (size_t)k : 0;
+	}
+}
 
 int tr_mem_strv(pid_t tid, uint64_t addr, unsigned word, uint32_t max_count, uint64_t max_bytes,
 		struct ew_arena *a, struct ew_strv *out)
@@ -132,11 +172,8 @@ int tr_mem_strv(pid_t tid, uint64_t addr, unsigned word, uint32_t max_count, uin
 	uint64_t p = addr;
 	bool end = false;
 	while (!end) {
-		unsigned char raw[2048];
-		size_t want = sizeof(raw) - (size_t)(p % word);
-		size_t to_page = PAGE - (size_t)(p % PAGE);
-		if (want > to_page && to_page >= word)
-			want = to_page;
+		unsigned char raw[4096];
+		size_t want = sizeof(raw);
 		ssize_t n = tr_mem_read(tid, p, raw, want);
 		if (n < (ssize_t)word) {
 			out->flags |= EW_STRV_FAULT;
@@ -168,7 +205,8 @@ int tr_mem_strv(pid_t tid, uint64_t addr, unsigned word, uint32_t max_count, uin
 			count++;
 		}
 		p += k * word;
-		if (!end && (size_t)n % word) {
+		if (!end && (size_t)n < want) {
+			/* Short read: the array runs into unreadable memory. */
 			out->flags |= EW_STRV_FAULT;
 			break;
 		}
@@ -179,37 +217,56 @@ int tr_mem_strv(pid_t tid, uint64_t addr, unsigned word, uint32_t max_count, uin
 		ew_buf_free(&ptrs);
 		return -ENOMEM;
 	}
-	/* 2. The span of the strings. */
-	uint64_t lo = UINT64_MAX, hi = 0;
-	for (size_t i = 0; i < count; i++) {
-		if (pv[i] < lo)
-			lo = pv[i];
-		if (pv[i] > hi)
-			hi = pv[i];
-	}
-	char *block = NULL;
-	size_t blen = 0;
-	if (count > 1 && hi - lo < SPAN_MAX) {
-		size_t want = (size_t)(hi - lo) + PAGE - (size_t)(hi % PAGE);
-		block = ew_arena_alloc(a, want);
-		if (block) {
-			ssize_t n = tr_mem_read(tid, lo, block, want);
-			blen = n > 0 ? (size_t)n : 0;
+	/* 2. Clusters of string addresses, read at once. */
+	struct cluster cl[CLUSTERS_MAX];
+	size_t ncl = 0;
+	if (count) {
+		uint64_t *sorted = malloc(count * sizeof(*sorted));
+		if (!sorted) {
+			ew_buf_free(&ptrs);
+			return -ENOMEM;
 		}
+		memcpy(sorted, pv, count * sizeof(*sorted));
+		qsort(sorted, count, sizeof(*sorted), cmp_u64);
+		for (size_t i = 0; i < count && ncl < CLUSTERS_MAX; i++) {
+			uint64_t s0 = sorted[i];
+			uint64_t pend = (s0 | (PAGE - 1)) + 1; /* end of its page */
+			if (pend < s0)
+				pend = UINT64_MAX;
+			if (ncl && s0 < cl[ncl - 1].hi + CLUSTER_GAP &&
+			    pend - cl[ncl - 1].lo <= CLUSTER_MAX_SPAN) {
+				if (pend > cl[ncl - 1].hi)
+					cl[ncl - 1].hi = pend;
+				continue;
+			}
+			cl[ncl++] = (struct cluster){s0, pend, NULL, 0};
+		}
+		free(sorted);
+		for (size_t i = 0; i < ncl; i++) {
+			cl[i].data = ew_arena_alloc(a, (size_t)(cl[i].hi - cl[i].lo));
+			if (!cl[i].data) {
+				ew_buf_free(&ptrs);
+				return -ENOMEM;
+			}
+		}
+		read_clusters(tid, cl, ncl);
 	}
-	/* 3. Each string: from the block when its terminator is there, else read alone. */
+	/* 3. Each string: from its cluster when its terminator is there, else read alone. */
 	uint64_t total = 0;
 	size_t got = 0;
 	for (size_t i = 0; i < count; i++) {
 		struct ew_str s = {NULL, 0};
 		uint64_t room = max_bytes - total;
-		if (block && pv[i] >= lo && pv[i] - lo < blen) {
-			size_t off = (size_t)(pv[i] - lo);
-			const char *z = memchr(block + off, '\0', blen - off);
-			if (z && (uint64_t)(z - (block + off)) <= room) {
-				s.ptr = block + off;
-				s.len = (size_t)(z - (block + off));
+		for (size_t c = 0; c < ncl; c++) {
+			if (pv[i] < cl[c].lo || pv[i] - cl[c].lo >= cl[c].got)
+				continue;
+			size_t off = (size_t)(pv[i] - cl[c].lo);
+			const char *z = memchr(cl[c].data + off, '\0', cl[c].got - off);
+			if (z && (uint64_t)(z - (cl[c].data + off)) <= room) {
+				s.ptr = cl[c].data + off;
+				s.len = (size_t)(z - (cl[c].data + off));
 			}
+			break;
 		}
 		if (!s.ptr) {
 			uint32_t f;
@@ -223,7 +280,7 @@ int tr_mem_strv(pid_t tid, uint64_t addr, unsigned word, uint32_t max_count, uin
 				break;
 			}
 			if (f & TR_STR_CUT) {
-				/* Keep the cut string: it is marked by the vector's flag. */
+				/* Keep the cut string: the vector's flag marks it. */
 				v[got++] = s;
 				total += s.len;
 				out->flags |= EW_STRV_TRUNCATED;

@@ -454,14 +454,16 @@ static void on_exec(struct tracer *tr, struct tr_task *t)
 			t = thr;
 		}
 	}
+	/* The process table describes the new image before modules run: they find the new
+	 * exe there (the exec event keeps the caller's comm/exe, copied at the entry). */
 	struct ew_proc *p = ew_proctab_get(&tr->s->procs, t->tgid);
-	for (unsigned i = 0; i < tr->nmods; i++)
-		if (tr->mods[i]->exec)
-			tr->mods[i]->exec(tr, tr->mstate[i], t, old_tid);
 	if (p) {
 		proc_refresh(tr, p, t->tid);
 		p->exec_seen = true;
 	}
+	for (unsigned i = 0; i < tr->nmods; i++)
+		if (tr->mods[i]->exec)
+			tr->mods[i]->exec(tr, tr->mstate[i], t, old_tid);
 	/* Modules that still want the exit stop get it; the exec module is done already. */
 	resume(tr, t, 0);
 }
