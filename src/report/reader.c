@@ -90,7 +90,13 @@ int ew_report_open(const char *path, struct ew_report_db **out, struct ew_report
 	struct ew_report_db *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	int rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	char *name = ew_sink_sqlite_filename(path);
+	if (!name) {
+		free(h);
+		return -ENOMEM;
+	}
+	int rc = sqlite3_open_v2(name, &h->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	free(name);
 	if (rc != SQLITE_OK) {
 		r = db_fail(h->db, rc, err);
 		goto fail;

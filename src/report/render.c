@@ -89,7 +89,8 @@ static void signame(int sig, char *buf, size_t size)
  * Text
  * ------------------------------------------------------------------------------------------- */
 
-/* "STRING" C-escaped and cut at max_arg_len ("..." after the quote when cut); (null) if absent. */
+/* "STRING" C-escaped and cut at max_arg_len ("..." after the quote when cut); "(unknown)" when
+ * absent. */
 static void t_str(struct out *o, struct ew_str s)
 {
 	if (o->err)

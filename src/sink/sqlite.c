@@ -1085,10 +1085,24 @@ static void unlink_companions(const char *path)
 	free(p);
 }
 
+char *ew_sink_sqlite_filename(const char *path)
+{
+	bool uri = strncmp(path, "file:", 5) == 0;
+	size_t n = strlen(path);
+	char *p = malloc(n + 3);
+	if (!p)
+		return NULL;
+	snprintf(p, n + 3, "%s%s", uri ? "./" : "", path);
+	return p;
+}
+
 static int setup_db(struct sqlite_sink *q)
 {
-	int rc =
-	    sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	char *name = ew_sink_sqlite_filename(q->path);
+	if (!name)
+		return -ENOMEM;
+	int rc = sqlite3_open_v2(name, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	free(name);
 	if (rc != SQLITE_OK)
 		return sq_fail(q, rc);
 	sqlite3_extended_result_codes(q->db, 1);

@@ -49,6 +49,11 @@
  */
 int ew_sink_sqlite_new(const char *path, struct ew_sink **out);
 
+/* The name to give sqlite3_open_v2() for path (malloc'd; NULL on ENOMEM): SQLite built with
+ * URI filenames (as Debian's is) would parse a relative "file:..." name as a URI, so such a name
+ * gets a "./" prefix; any other path is copied unchanged. */
+char *ew_sink_sqlite_filename(const char *path);
+
 /* Maps an SQLite result code (extended or primary) to -errno; sys_errno is what
  * sqlite3_system_errno() returned (0 if none). Exposed for the report reader and tests. */
 int ew_sink_sqlite_errno(int rc, int sys_errno);

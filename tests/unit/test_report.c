@@ -531,6 +531,25 @@ static void test_cli_ok(void **state)
 	assert_contains(res.out, "execwatch report: execwatch.db");
 }
 
+/* A relative name that looks like an SQLite URI is a plain file name, for writing and reading. */
+static void test_uri_like_name(void **state)
+{
+	struct fx *f = *state;
+	static const char name[] = "file:odd.db?mode=memory";
+	char cwd[512];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	make_standard(name);
+	bool on_disk = access(name, F_OK) == 0;
+	static struct cli_result res;
+	const char *args[] = {"report", "-i", name};
+	run_cli(&res, 3, args);
+	assert_int_equal(chdir(cwd), 0);
+	assert_true(on_disk);
+	assert_int_equal(res.status, 0);
+	assert_contains(res.out, "Failed execs (2):");
+}
+
 static void test_cli_options(void **state)
 {
 	(void)state;
@@ -744,6 +763,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_json, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_deep_tree, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_ok, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_uri_like_name, fx_setup, fx_teardown),
 	    cmocka_unit_test(test_cli_options),
 	    cmocka_unit_test_setup_teardown(test_refusals, fx_setup, fx_teardown),
 	    cmocka_unit_test(test_decode_strv),
