@@ -429,6 +429,9 @@ int ew_sink_text_new(int fd, bool close_fd, struct ew_sink **out)
 {
 	struct text_sink *t = calloc(1, sizeof(*t));
 	int r = t ? ew_sink_out_init(&t->out, fd, close_fd) : -ENOMEM;
+	/* Live output is read as it happens (`tail -f` on a file too): one write per line. */
+	if (r == 0)
+		t->out.line_buffered = true;
 	if (r < 0) {
 		free(t);
 		if (close_fd && fd >= 0)

@@ -11,8 +11,8 @@
  * The time is local wall-clock time; "[PID/TID]" appears when the thread is not the leader.
  * Strings are C-escaped (ew_cescape) and cut at 256 bytes ("..." after the quote); argv shows
  * its first 32 elements then "... (+N more)"; env is shown as a count. Meant for people: the
- * format may change, scripts should read JSON Lines. Buffering as in jsonl.h (per line on a
- * tty or pipe). Nothing is written at begin() or end().
+ * format may change, scripts should read JSON Lines. Every line is written at once (also to a
+ * regular file, so `tail -f` follows it). Nothing is written at begin() or end().
  */
 #ifndef EW_SINK_TEXT_H
 #define EW_SINK_TEXT_H
