@@ -259,6 +259,13 @@ oom:
 	return 0;
 }
 
+static void publish_deferred(struct tracer *tr, void *arg)
+{
+	struct pexec *p = arg;
+	ew_publish(tr->s, &p->ev);
+	pexec_free(p);
+}
+
 static void publish(struct tracer *tr, struct xmod *m, struct tr_task *t, int64_t retval)
 {
 	struct pexec *p = t->mod[m->index];
@@ -272,10 +279,10 @@ static void publish(struct tracer *tr, struct xmod *m, struct tr_task *t, int64_
 		x->errno_name = ew_errno_name(e);
 		x->errno_text = ew_errno_text(e);
 	}
-	p->ev.time_mono_ns = 0;
-	p->ev.time_wall_ns = 0;
-	ew_publish(tr->s, &p->ev);
-	pexec_free(p);
+	p->ev.time_mono_ns = ew_now_mono();
+	p->ev.time_wall_ns = ew_now_wall();
+	/* Everything the event points to is in p's arena: publish once the task runs again. */
+	tr_defer(tr, publish_deferred, p);
 }
 
 static void x_exit(struct tracer *tr, void *mstate, struct tr_task *t)

@@ -127,7 +127,24 @@ static void proc_refresh(struct tracer *tr, struct ew_proc *p, pid_t tid)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Resuming                                                                                   */
+/* Resuming, and what runs after                                                              */
+
+void tr_defer(struct tracer *tr, void (*fn)(struct tracer *tr, void *arg), void *arg)
+{
+	if (tr->ndeferred == TR_MAX_DEFERRED) {
+		fn(tr, arg);
+		return;
+	}
+	tr->deferred[tr->ndeferred++] = (struct tr_deferred){fn, arg};
+}
+
+static void run_deferred(struct tracer *tr)
+{
+	/* A deferred function may defer more; take them in order until none are left. */
+	for (unsigned i = 0; i < tr->ndeferred; i++)
+		tr->deferred[i].fn(tr, tr->deferred[i].arg);
+	tr->ndeferred = 0;
+}
 
 static void resume(struct tracer *tr, struct tr_task *t, int sig)
 {
@@ -141,6 +158,20 @@ static void resume(struct tracer *tr, struct tr_task *t, int sig)
 /* ------------------------------------------------------------------------------------------ */
 /* Events                                                                                     */
 
+struct fork_note {
+	struct ew_event ev;
+	char comm[16];
+	char exe[]; /* copies: the process table may change before the note is published */
+};
+
+static void publish_deferred_event(struct tracer *tr, void *arg)
+{
+	struct fork_note *n = arg;
+	ew_publish(tr->s, &n->ev);
+	free(n);
+}
+
+/* The fork event is built now (the process table may change) and published after the resume. */
 static void publish_fork(struct tracer *tr, struct tr_task *parent, struct tr_task *child,
 			 const char *syscall, uint64_t flags)
 {
@@ -149,22 +180,36 @@ static void publish_fork(struct tracer *tr, struct tr_task *parent, struct tr_ta
 	child->fork_published = true;
 	if (!ew_session_wants(tr->s, EW_EV_FORK))
 		return;
-	struct ew_event ev = {.type = EW_EV_FORK};
+	struct ew_event hdr = {.type = EW_EV_FORK};
+	if (parent)
+		tr_event_header(tr, parent, &hdr);
+	struct fork_note *n = calloc(1, sizeof(*n) + hdr.exe.len + 1);
+	if (!n)
+		return;
+	struct ew_event *ev = &n->ev;
+	*ev = hdr;
 	if (parent) {
-		tr_event_header(tr, parent, &ev);
+		memcpy(n->comm, hdr.comm.ptr ? hdr.comm.ptr : "", hdr.comm.len < 16 ? hdr.comm.len : 15);
+		ev->comm.ptr = n->comm;
+		if (hdr.exe.ptr) {
+			memcpy(n->exe, hdr.exe.ptr, hdr.exe.len);
+			ev->exe.ptr = n->exe;
+		}
 	} else {
 		/* The parent is unknown (it died before reporting): describe the child's view. */
 		struct ew_proc *p = ew_proctab_get(&tr->s->procs, child->tgid);
-		ev.pid = p && child->tgid != child->tid ? child->tgid : (p ? p->ppid : 0);
-		ev.tid = child->parent_tid ? child->parent_tid : ev.pid;
-		ev.backend = "ptrace";
+		ev->pid = p && child->tgid != child->tid ? child->tgid : (p ? p->ppid : 0);
+		ev->tid = child->parent_tid ? child->parent_tid : ev->pid;
+		ev->backend = "ptrace";
 	}
-	ev.fork.child_pid = child->tgid;
-	ev.fork.child_tid = child->tid;
-	ev.fork.kind = child->tgid == child->tid ? EW_FORK_PROCESS : EW_FORK_THREAD;
-	ev.fork.syscall = syscall;
-	ev.fork.clone_flags = flags;
-	ew_publish(tr->s, &ev);
+	ev->fork.child_pid = child->tgid;
+	ev->fork.child_tid = child->tid;
+	ev->fork.kind = child->tgid == child->tid ? EW_FORK_PROCESS : EW_FORK_THREAD;
+	ev->fork.syscall = syscall;
+	ev->fork.clone_flags = flags;
+	ev->time_mono_ns = ew_now_mono();
+	ev->time_wall_ns = ew_now_wall();
+	tr_defer(tr, publish_deferred_event, n);
 }
 
 static void publish_exit(struct tracer *tr, struct tr_task *t, int status)
@@ -811,6 +856,7 @@ static int tr_run(void *state, int *status)
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			on_exit_status(tr, pid, st);
+			run_deferred(tr);
 			continue;
 		}
 		if (!WIFSTOPPED(st))
@@ -833,7 +879,9 @@ static int tr_run(void *state, int *status)
 			continue;
 		}
 		on_stop(tr, t, st);
+		run_deferred(tr);
 	}
+	run_deferred(tr);
 	/* Anything left (ECHILD with tasks in the table) is gone: clean up. */
 	size_t pos = 0;
 	void *v;

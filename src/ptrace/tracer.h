@@ -103,6 +103,15 @@ struct tr_module {
 	void (*destroy)(void *mstate);
 };
 
+/* Work to do once the stopped task has been resumed (publishing events, which can be slow:
+ * SQLite, JSON), so that it overlaps with the tracee instead of delaying it. */
+struct tr_deferred {
+	void (*fn)(struct tracer *tr, void *arg);
+	void *arg;
+};
+
+#define TR_MAX_DEFERRED 16
+
 struct tracer {
 	struct ew_session *s;
 	struct ew_imap tasks; /* tid -> struct tr_task */
@@ -126,7 +135,13 @@ struct tracer {
 	unsigned nheld;                  /* tasks in TR_HELD */
 
 	struct ew_buf scratch;           /* for /proc reads */
+	struct tr_deferred deferred[TR_MAX_DEFERRED];
+	unsigned ndeferred;
 };
+
+/* Queues fn(tr, arg) to run right after the current stop has been resumed, in queue order;
+ * runs it at once when the queue is full. fn owns arg. */
+void tr_defer(struct tracer *tr, void (*fn)(struct tracer *tr, void *arg), void *arg);
 
 /* Registers a module; called by the backend at creation, in order (exec capture first). */
 int tr_add_module(struct tracer *tr, const struct tr_module *m, void *mstate);
