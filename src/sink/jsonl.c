@@ -410,89 +410,26 @@ static int render_event(struct ew_buf *b, const struct ew_event *ev)
  * The sink
  * ------------------------------------------------------------------------------------------- */
 
-/* A line buffer grown past this by one huge exec is released rather than kept for the run. */
-#define LINE_KEEP_MAX (1u << 20)
-
-struct jsonl_sink {
-	struct ew_sink base;
-	struct ew_sink_out out;
-	struct ew_buf line;
-};
-
-static void jsonl_event(struct ew_sink *sink, const struct ew_event *ev)
+static int jsonl_render(struct ew_line_sink *ls, const struct ew_event *ev)
 {
-	struct jsonl_sink *j = (struct jsonl_sink *)sink;
-	if (sink->error || (unsigned)ev->type >= EW_EV__COUNT)
-		return;
-	ew_buf_clear(&j->line);
-	int r = render_event(&j->line, ev);
-	if (!r)
-		r = ew_sink_out_put(&j->out, j->line.ptr, j->line.len);
-	if (!r)
-		r = ew_sink_out_record_end(&j->out);
-	if (r < 0)
-		sink->error = r;
-	if (j->line.cap > LINE_KEEP_MAX)
-		ew_buf_free(&j->line);
-}
-
-static int jsonl_flush(struct ew_sink *sink)
-{
-	struct jsonl_sink *j = (struct jsonl_sink *)sink;
-	if (sink->error)
-		return sink->error;
-	int r = ew_sink_out_flush(&j->out);
-	if (r < 0)
-		sink->error = r;
-	return r;
-}
-
-static int jsonl_end(struct ew_sink *sink, const struct ew_run_info *info)
-{
-	(void)info;
-	struct jsonl_sink *j = (struct jsonl_sink *)sink;
-	int r = ew_sink_out_close(&j->out);
-	if (r < 0 && !sink->error)
-		sink->error = r;
-	return sink->error;
-}
-
-static void jsonl_destroy(struct ew_sink *sink)
-{
-	struct jsonl_sink *j = (struct jsonl_sink *)sink;
-	/* Without end() (the run never happened), still hand over what was received. */
-	(void)ew_sink_out_close(&j->out);
-	ew_sink_out_free(&j->out);
-	ew_buf_free(&j->line);
-	free(j);
+	return render_event(&ls->line, ev);
 }
 
 static const struct ew_sink_ops jsonl_ops = {
-	.name = "jsonl",
-	.event = jsonl_event,
-	.flush = jsonl_flush,
-	.end = jsonl_end,
-	.destroy = jsonl_destroy,
+	.name = "JSON output",
+	.event = ew_line_sink_event,
+	.flush = ew_line_sink_flush,
+	.end = ew_line_sink_end,
+	.destroy = ew_line_sink_destroy,
 };
-
-static const char *fd_what(int fd, const char *dflt)
-{
-	return fd == STDOUT_FILENO ? "stdout" : fd == STDERR_FILENO ? "stderr" : dflt;
-}
 
 int ew_sink_jsonl_new(int fd, bool close_fd, struct ew_sink **out)
 {
-	struct jsonl_sink *j = calloc(1, sizeof(*j));
-	int r = j ? ew_sink_out_init(&j->out, fd, close_fd) : -ENOMEM;
-	if (r < 0) {
-		free(j);
-		if (close_fd && fd >= 0)
-			close(fd);
+	struct ew_line_sink *ls;
+	int r = ew_line_sink_new(sizeof(*ls), fd, close_fd, &jsonl_ops, jsonl_render, &ls);
+	if (r < 0)
 		return r;
-	}
-	j->base.ops = &jsonl_ops;
-	j->base.what = fd_what(fd, "JSON output");
-	*out = &j->base;
+	*out = &ls->base;
 	return 0;
 }
 

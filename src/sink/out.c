@@ -159,3 +159,81 @@ const char *ew_sink_signame(int sig, char *buf, size_t size)
 	return buf;
 }
 
+
+/* ---------------------------------------------------------------------------------------------
+ * Line sinks
+ * ------------------------------------------------------------------------------------------- */
+
+#define LINE_KEEP_MAX (1u << 20) /* a line buffer grown beyond this is released after use */
+
+static const char *fd_what(int fd, const char *dflt)
+{
+	return fd == STDOUT_FILENO ? "stdout" : fd == STDERR_FILENO ? "stderr" : dflt;
+}
+
+int ew_line_sink_new(size_t size, int fd, bool close_fd, const struct ew_sink_ops *ops,
+		     int (*render)(struct ew_line_sink *, const struct ew_event *),
+		     struct ew_line_sink **out)
+{
+	struct ew_line_sink *ls = calloc(1, size);
+	int r = ls ? ew_sink_out_init(&ls->out, fd, close_fd) : -ENOMEM;
+	if (r < 0) {
+		free(ls);
+		if (close_fd && fd >= 0)
+			close(fd);
+		return r;
+	}
+	ls->base.ops = ops;
+	ls->base.what = fd_what(fd, ops->name);
+	ls->render = render;
+	*out = ls;
+	return 0;
+}
+
+void ew_line_sink_event(struct ew_sink *sink, const struct ew_event *ev)
+{
+	struct ew_line_sink *ls = (struct ew_line_sink *)sink;
+	if (sink->error || (unsigned)ev->type >= EW_EV__COUNT)
+		return;
+	ew_buf_clear(&ls->line);
+	int r = ls->render(ls, ev);
+	if (!r)
+		r = ew_sink_out_put(&ls->out, ls->line.ptr, ls->line.len);
+	if (!r)
+		r = ew_sink_out_record_end(&ls->out);
+	if (r < 0)
+		sink->error = r;
+	if (ls->line.cap > LINE_KEEP_MAX)
+		ew_buf_free(&ls->line);
+}
+
+int ew_line_sink_flush(struct ew_sink *sink)
+{
+	struct ew_line_sink *ls = (struct ew_line_sink *)sink;
+	if (sink->error)
+		return sink->error;
+	int r = ew_sink_out_flush(&ls->out);
+	if (r < 0)
+		sink->error = r;
+	return r;
+}
+
+int ew_line_sink_end(struct ew_sink *sink, const struct ew_run_info *info)
+{
+	(void)info;
+	struct ew_line_sink *ls = (struct ew_line_sink *)sink;
+	int r = ew_sink_out_close(&ls->out);
+	if (r < 0 && !sink->error)
+		sink->error = r;
+	return sink->error;
+}
+
+void ew_line_sink_destroy(struct ew_sink *sink)
+{
+	struct ew_line_sink *ls = (struct ew_line_sink *)sink;
+	/* Without end() (the run never happened), still hand over what was received. */
+	(void)ew_sink_out_close(&ls->out);
+	ew_sink_out_free(&ls->out);
+	ew_buf_free(&ls->line);
+	free(ls);
+}

@@ -19,12 +19,9 @@
 
 #define TEXT_STR_LIMIT 256u /* bytes shown of one string */
 #define TEXT_ARGV_SHOW 32u  /* argv elements shown before "... (+N more)" */
-#define LINE_KEEP_MAX (1u << 20)
 
 struct text_sink {
-	struct ew_sink base;
-	struct ew_sink_out out;
-	struct ew_buf line;
+	struct ew_line_sink ls; /* first: the shared line-sink plumbing */
 	int err;               /* first error while rendering the current line */
 	int64_t cached_sec;    /* local "HH:MM:SS" of this second, computed once per second */
 	char cached_hms[16];
@@ -33,7 +30,7 @@ struct text_sink {
 static void put(struct text_sink *t, const char *s, size_t n)
 {
 	if (!t->err) {
-		int r = ew_buf_append(&t->line, s, n);
+		int r = ew_buf_append(&t->ls.line, s, n);
 		if (r < 0)
 			t->err = r;
 	}
@@ -51,7 +48,7 @@ static void putf(struct text_sink *t, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = ew_buf_vprintf(&t->line, fmt, ap);
+	int r = ew_buf_vprintf(&t->ls.line, fmt, ap);
 	va_end(ap);
 	if (r < 0)
 		t->err = r;
@@ -63,7 +60,7 @@ static void put_qstr(struct text_sink *t, const char *s, size_t len)
 	bool cut = false;
 	put(t, "\"", 1);
 	if (!t->err) {
-		int r = ew_cescape(&t->line, s, len, TEXT_STR_LIMIT, &cut);
+		int r = ew_cescape(&t->ls.line, s, len, TEXT_STR_LIMIT, &cut);
 		if (r < 0)
 			t->err = r;
 	}
@@ -220,7 +217,7 @@ static void render_exec(struct text_sink *t, const struct ew_exec *x)
 		puts_(t, " <");
 		if (!t->err) {
 			bool cut = false;
-			int r = ew_cescape(&t->line, x->procname.ptr, x->procname.len, 0, &cut);
+			int r = ew_cescape(&t->ls.line, x->procname.ptr, x->procname.len, 0, &cut);
 			if (r < 0)
 				t->err = r;
 		}
@@ -356,12 +353,9 @@ static void render_lost(struct text_sink *t, const struct ew_lost *l)
 		putf(t, " (%s)", l->where);
 }
 
-static void text_event(struct ew_sink *sink, const struct ew_event *ev)
+static int text_render(struct ew_line_sink *ls, const struct ew_event *ev)
 {
-	struct text_sink *t = (struct text_sink *)sink;
-	if (sink->error || (unsigned)ev->type >= EW_EV__COUNT)
-		return;
-	ew_buf_clear(&t->line);
+	struct text_sink *t = (struct text_sink *)ls;
 	t->err = 0;
 	put_prefix(t, ev);
 	switch (ev->type) {
@@ -376,73 +370,26 @@ static void text_event(struct ew_sink *sink, const struct ew_event *ev)
 	case EW_EV__COUNT: break;
 	}
 	put(t, "\n", 1);
-	int r = t->err;
-	if (!r)
-		r = ew_sink_out_put(&t->out, t->line.ptr, t->line.len);
-	if (!r)
-		r = ew_sink_out_record_end(&t->out);
-	if (r < 0)
-		sink->error = r;
-	if (t->line.cap > LINE_KEEP_MAX)
-		ew_buf_free(&t->line);
-}
-
-static int text_flush(struct ew_sink *sink)
-{
-	struct text_sink *t = (struct text_sink *)sink;
-	if (sink->error)
-		return sink->error;
-	int r = ew_sink_out_flush(&t->out);
-	if (r < 0)
-		sink->error = r;
-	return r;
-}
-
-static int text_end(struct ew_sink *sink, const struct ew_run_info *info)
-{
-	(void)info;
-	struct text_sink *t = (struct text_sink *)sink;
-	int r = ew_sink_out_close(&t->out);
-	if (r < 0 && !sink->error)
-		sink->error = r;
-	return sink->error;
-}
-
-static void text_destroy(struct ew_sink *sink)
-{
-	struct text_sink *t = (struct text_sink *)sink;
-	(void)ew_sink_out_close(&t->out);
-	ew_sink_out_free(&t->out);
-	ew_buf_free(&t->line);
-	free(t);
+	return t->err;
 }
 
 static const struct ew_sink_ops text_ops = {
-	.name = "text",
-	.event = text_event,
-	.flush = text_flush,
-	.end = text_end,
-	.destroy = text_destroy,
+	.name = "text output",
+	.event = ew_line_sink_event,
+	.flush = ew_line_sink_flush,
+	.end = ew_line_sink_end,
+	.destroy = ew_line_sink_destroy,
 };
 
 int ew_sink_text_new(int fd, bool close_fd, struct ew_sink **out)
 {
-	struct text_sink *t = calloc(1, sizeof(*t));
-	int r = t ? ew_sink_out_init(&t->out, fd, close_fd) : -ENOMEM;
-	/* Live output is read as it happens (`tail -f` on a file too): one write per line. */
-	if (r == 0)
-		t->out.line_buffered = true;
-	if (r < 0) {
-		free(t);
-		if (close_fd && fd >= 0)
-			close(fd);
+	struct ew_line_sink *ls;
+	int r = ew_line_sink_new(sizeof(struct text_sink), fd, close_fd, &text_ops, text_render, &ls);
+	if (r < 0)
 		return r;
-	}
-	t->base.ops = &text_ops;
-	t->base.what = fd == STDERR_FILENO   ? "stderr"
-		       : fd == STDOUT_FILENO ? "stdout"
-					     : "text output";
-	*out = &t->base;
+	/* Live output is read as it happens (`tail -f` on a file too): one write per line. */
+	ls->out.line_buffered = true;
+	*out = &ls->base;
 	return 0;
 }
 
