@@ -231,6 +231,34 @@ static void publish_exit(struct tracer *tr, struct tr_task *t, int status)
 	ew_publish(tr->s, &ev);
 }
 
+/* The general registers of a task in its own ABI: the kernel hands a 32-bit task's registers
+ * in the i386 layout (17 words), a 64-bit one's as user_regs_struct. */
+struct regs {
+	union {
+		struct user_regs_struct r64;
+		uint32_t r32[17];
+	} u;
+	struct iovec iov;
+};
+
+enum { I386_EBX = 0, I386_EAX = 6, I386_ORIG_EAX = 11 };
+
+static bool regs_get(pid_t tid, struct regs *r)
+{
+	r->iov = (struct iovec){&r->u, sizeof(r->u)};
+	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &r->iov) == 0;
+}
+
+static bool regs_is32(const struct regs *r)
+{
+	return r->iov.iov_len == sizeof(r->u.r32);
+}
+
+static void regs_set(pid_t tid, struct regs *r)
+{
+	(void)ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &r->iov);
+}
+
 /* Which syscall created a child and with what flags, read from the parent at its event stop. */
 static void creation_info(struct tracer *tr, struct tr_task *parent, unsigned event,
 			  const char **syscall, uint64_t *flags)
@@ -238,24 +266,20 @@ static void creation_info(struct tracer *tr, struct tr_task *parent, unsigned ev
 	*flags = 0;
 	*syscall = event == PTRACE_EVENT_VFORK ? "vfork" :
 		   event == PTRACE_EVENT_FORK ? "fork" : "clone";
-	union {
-		struct user_regs_struct r64;
-		uint32_t r32[17];
-	} regs;
-	struct iovec iov = {&regs, sizeof(regs)};
-	if (ptrace(PTRACE_GETREGSET, parent->tid, (void *)NT_PRSTATUS, &iov) < 0)
+	struct regs regs;
+	if (!regs_get(parent->tid, &regs))
 		return;
 	uint32_t arch;
 	int64_t nr;
 	uint64_t a0;
-	if (iov.iov_len == sizeof(regs.r32)) {
+	if (regs_is32(&regs)) {
 		arch = AUDIT_ARCH_I386;
-		nr = (int32_t)regs.r32[11]; /* orig_eax */
-		a0 = regs.r32[0];           /* ebx */
+		nr = (int32_t)regs.u.r32[I386_ORIG_EAX];
+		a0 = regs.u.r32[I386_EBX];
 	} else {
 		arch = AUDIT_ARCH_X86_64;
-		nr = (int64_t)regs.r64.orig_rax;
-		a0 = regs.r64.rdi;
+		nr = (int64_t)regs.u.r64.orig_rax;
+		a0 = regs.u.r64.rdi;
 	}
 	int canon = ew_sys_canon(arch, nr);
 	const char *name = ew_sys_name(canon);
@@ -402,34 +426,26 @@ static int read_syscall_info(struct tr_task *t)
 /* Makes the current syscall not run (nr = -1); its return value is set at the exit stop. */
 static void skip_syscall(struct tr_task *t)
 {
-	union {
-		struct user_regs_struct r64;
-		uint32_t r32[17];
-	} regs;
-	struct iovec iov = {&regs, sizeof(regs)};
-	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)NT_PRSTATUS, &iov) < 0)
+	struct regs regs;
+	if (!regs_get(t->tid, &regs))
 		return;
-	if (iov.iov_len == sizeof(regs.r32))
-		regs.r32[11] = (uint32_t)-1;
+	if (regs_is32(&regs))
+		regs.u.r32[I386_ORIG_EAX] = (uint32_t)-1;
 	else
-		regs.r64.orig_rax = (unsigned long long)-1;
-	(void)ptrace(PTRACE_SETREGSET, t->tid, (void *)NT_PRSTATUS, &iov);
+		regs.u.r64.orig_rax = (unsigned long long)-1;
+	regs_set(t->tid, &regs);
 }
 
 static void set_return(struct tr_task *t, int64_t val)
 {
-	union {
-		struct user_regs_struct r64;
-		uint32_t r32[17];
-	} regs;
-	struct iovec iov = {&regs, sizeof(regs)};
-	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)NT_PRSTATUS, &iov) < 0)
+	struct regs regs;
+	if (!regs_get(t->tid, &regs))
 		return;
-	if (iov.iov_len == sizeof(regs.r32))
-		regs.r32[6] = (uint32_t)val; /* eax */
+	if (regs_is32(&regs))
+		regs.u.r32[I386_EAX] = (uint32_t)val;
 	else
-		regs.r64.rax = (unsigned long long)val;
-	(void)ptrace(PTRACE_SETREGSET, t->tid, (void *)NT_PRSTATUS, &iov);
+		regs.u.r64.rax = (unsigned long long)val;
+	regs_set(t->tid, &regs);
 	t->sc.rval = val;
 	t->sc.is_error = val < 0;
 }
