@@ -2,7 +2,7 @@
 # execwatch benchmarks. Each scenario runs its commands in ONE hyperfine invocation (same machine
 # state), and prints the ratio of each median to the untraced median.
 #
-#   bench/run.sh [SCENARIO...]      scenarios: exec (default: all available)
+#   bench/run.sh [SCENARIO...]      scenarios: exec, plus bench/scenarios/*.sh (default: all)
 #   RUNS=10 bench/run.sh exec       more runs (default 10)
 #   EW=path/to/execwatch            binary to measure (default build-rel/execwatch, built Release)
 #
@@ -46,8 +46,16 @@ scenario_exec() {
 	echo "max RSS of execwatch: $(maxrss "$w" 2000) KiB for 2000 execs, $(maxrss "$w" 20000) KiB for 20000"
 }
 
+# More scenarios: every bench/scenarios/NAME.sh defines scenario_NAME (it may use ratios, maxrss,
+# $EW, $TMP, $RUNS, $ROOT, $OUT).
+for f in "$ROOT"/bench/scenarios/*.sh; do
+	[ -e "$f" ] && . "$f"
+done
+
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(exec)
+if [ ${#scenarios[@]} -eq 0 ]; then
+	mapfile -t scenarios < <(declare -F | awk '$3 ~ /^scenario_/ {sub(/^scenario_/, "", $3); print $3}')
+fi
 for s in "${scenarios[@]}"; do
 	declare -F "scenario_$s" >/dev/null || { echo "bench: unknown scenario '$s'" >&2; exit 2; }
 	"scenario_$s"
