@@ -249,6 +249,8 @@ static void render_exec(struct jw *w, const struct ew_exec *x)
 	jw_bool(w, "elf", x->flags & EW_EXEC_ELF);
 	jw_bool(w, "kernel_invoked", x->flags & EW_EXEC_KERNEL);
 	jw_bool(w, "nonleader", x->flags & EW_EXEC_NONLEADER);
+	jw_bool(w, "path_fault", x->flags & EW_EXEC_PATH_FAULT);
+	jw_bool(w, "path_truncated", x->flags & EW_EXEC_PATH_TRUNCATED);
 	jw_file_info(w, "binary", &x->binary);
 	jw_estr(w, "interpreter", x->interp);
 	jw_estr(w, "interpreter_arg", x->interp_arg);

@@ -80,7 +80,9 @@ static const char schema_sql[] =
 	"script INTEGER GENERATED ALWAYS AS ((flags & 4) != 0) VIRTUAL, "
 	"elf INTEGER GENERATED ALWAYS AS ((flags & 8) != 0) VIRTUAL, "
 	"kernel_invoked INTEGER GENERATED ALWAYS AS ((flags & 16) != 0) VIRTUAL, "
-	"nonleader INTEGER GENERATED ALWAYS AS ((flags & 32) != 0) VIRTUAL);\n"
+	"nonleader INTEGER GENERATED ALWAYS AS ((flags & 32) != 0) VIRTUAL, "
+	"path_fault INTEGER GENERATED ALWAYS AS ((flags & 64) != 0) VIRTUAL, "
+	"path_truncated INTEGER GENERATED ALWAYS AS ((flags & 128) != 0) VIRTUAL);\n"
 	"CREATE INDEX execs_pid ON execs(pid);\n"
 	"CREATE INDEX execs_retval ON execs(retval);\n"
 	"CREATE TABLE forks (" COMMON_DEFS

@@ -212,6 +212,8 @@ static void render_exec(struct text_sink *t, const struct ew_exec *x)
 			putf(t, "%d, ", x->dirfd);
 	}
 	put_estr(t, x->path, "<unreadable>");
+	if (x->flags & EW_EXEC_PATH_TRUNCATED)
+		puts_(t, "...");
 	/* The cwd-resolved program, when the path alone does not say it. */
 	if (x->procname.ptr && !str_eq(x->path, x->procname)) {
 		puts_(t, " <");

@@ -27,6 +27,10 @@ ew_record -- "$EW_PROGS/efault" path
 assert_status 0
 assert_json '[execs][1] | .path == null and .retval == -14 and .argv == ["true"] and
 	(vflag("argv"; "fault") | not)' "bad path: path null, argv intact"
+assert_json '[execs][1] | .path_fault and (.path_truncated | not)' "bad path: path_fault set"
+assert_json '[execs][0] | (.path_fault | not) and (.path_truncated | not)' "good exec: no path flags"
+assert_sql "1|0|-14" "SELECT path_fault, path_truncated, retval FROM execs WHERE path IS NULL" \
+	"bad path row: path_fault column"
 
 # envp = (char **)1
 ew_record -- "$EW_PROGS/efault" env

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * enametoolong - two execs that fail with ENAMETOOLONG, in this order:
+ * enametoolong - three execs that fail with ENAMETOOLONG, in this order:
  *   1. "/tmp/" followed by one 300-byte component of 'n' (a component longer than NAME_MAX);
  *   2. a 5000-byte path "/" + "d/" repeated (total length beyond PATH_MAX).
- * Exits 0 when both failed with ENAMETOOLONG.
+ *   3. a 70000-byte path of 'x' (beyond what execwatch reads: the event says it is cut).
+ * Exits 0 when all three failed with ENAMETOOLONG.
  */
 #include "progs.h"
 
@@ -31,6 +32,15 @@ int main(int argc, char **argv)
 	}
 	whole[5000] = '\0';
 	EXPECT_FAIL(raw_execve(whole, args, environ), ENAMETOOLONG, "execve of a 5000-byte path");
+	free(whole);
+
+	whole = malloc(70001);
+	if (!whole)
+		die(ENOMEM, "malloc");
+	whole[0] = '/';
+	memset(whole + 1, 'x', 69999);
+	whole[70000] = '\0';
+	EXPECT_FAIL(raw_execve(whole, args, environ), ENAMETOOLONG, "execve of a 70000-byte path");
 	free(whole);
 	prog_exit(0);
 }

@@ -152,7 +152,7 @@ static void test_exec_success(void **state)
 		    "\"env_fault\":false,\"env_truncated\":false,"
 		    "\"cwd\":\"/tmp\",\"retval\":0,\"errno\":null,\"errno_text\":null,"
 		    "\"fileless\":false,\"script\":false,\"elf\":true,\"kernel_invoked\":false,"
-		    "\"nonleader\":false,"
+		    "\"nonleader\":false,\"path_fault\":false,\"path_truncated\":false,"
 		    "\"binary\":{\"dev\":2049,\"ino\":42,\"mode\":33261,\"type\":\"regular\","
 		    "\"perm\":\"0755\",\"uid\":0,\"gid\":0,\"size\":1000,\"ctime\":11,"
 		    "\"mtime\":22},"
@@ -180,7 +180,7 @@ static void test_exec_failed_absent(void **state)
 	x->nr = 322;
 	x->arch = AUDIT_ARCH_I386;
 	x->flags = EW_EXEC_AT | EW_EXEC_FILELESS | EW_EXEC_SCRIPT | EW_EXEC_NONLEADER |
-		   EW_EXEC_KERNEL;
+		   EW_EXEC_KERNEL | EW_EXEC_PATH_FAULT;
 	x->dirfd = 3;
 	x->at_flags = 0x1000;
 	x->argv = (struct ew_strv){NULL, 0, EW_STRV_NULL, 0};
@@ -203,7 +203,7 @@ static void test_exec_failed_absent(void **state)
 		"\"cwd\":null,\"retval\":-2,\"errno\":\"ENOENT\","
 		"\"errno_text\":\"No such file or directory\","
 		"\"fileless\":true,\"script\":true,\"elf\":false,\"kernel_invoked\":true,"
-		"\"nonleader\":true,\"binary\":null,\"interpreter\":null,\"interpreter_arg\":null,"
+		"\"nonleader\":true,\"path_fault\":true,\"path_truncated\":false,\"binary\":null,\"interpreter\":null,\"interpreter_arg\":null,"
 		"\"interpreter_binary\":null,\"stdin\":null,\"old_tid\":201,\"new_exe\":null}\n");
 	free(out);
 
