@@ -320,6 +320,29 @@ EW_EXPORT int ew_session_add_jsonl(struct ew_session *s, int fd, bool close_fd);
 EW_EXPORT int ew_session_add_text(struct ew_session *s, int fd, bool close_fd);
 
 /* ---------------------------------------------------------------------------------------------
+ * Syscall logging (EW_EV_SYSCALL events)
+ * ------------------------------------------------------------------------------------------- */
+
+/*
+ * Selects the syscalls logged as EW_EV_SYSCALL events, before ew_session_spawn/attach. set is
+ * the `--syscalls` grammar: a comma list of classes (exec, file, desc, process, network, memory,
+ * signal, all, none) and syscall names of x86_64 or i386, `!ITEM` excluding ("all,!futex").
+ * The default is "exec". The ptrace backend stops the tracee only on selected syscalls.
+ * Returns 0, -EINVAL for a bad set, -EBUSY once the session has started.
+ */
+EW_EXPORT int ew_session_set_syscalls(struct ew_session *s, const char *set);
+
+/* Limits syscall logging to processes whose comm is name (repeatable; exec, fork and exit
+ * events are still recorded for every process). -EINVAL: empty or longer than 15 bytes. */
+EW_EXPORT int ew_session_add_comm(struct ew_session *s, const char *name);
+
+/* Switch syscall logging on (the default) or off while a session runs. Async-signal-safe:
+ * the CLI toggles it on SIGUSR1. While off, selected syscalls still stop but are not logged. */
+EW_EXPORT void ew_session_enable_syscalls(struct ew_session *s);
+EW_EXPORT void ew_session_disable_syscalls(struct ew_session *s);
+EW_EXPORT bool ew_session_syscalls_enabled(const struct ew_session *s);
+
+/* ---------------------------------------------------------------------------------------------
  * Running
  * ------------------------------------------------------------------------------------------- */
 

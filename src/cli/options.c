@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "options.h"
 
+#include "sysset.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -124,6 +126,28 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->string_limit = (int)n;
 			continue;
 		}
+		v = take_value(argc, argv, &i, "--syscalls", NULL, &m);
+		if (m) {
+			struct ew_sysset set;
+			char why[200];
+			if (!v)
+				return fail(err, errlen, "option --syscalls needs a set (exec, file, all, openat,read, ...)");
+			if (ew_sysset_parse(v, &set, why, sizeof(why)) < 0)
+				return fail(err, errlen, "%s", why);
+			o->syscalls = v;
+			continue;
+		}
+		v = take_value(argc, argv, &i, "--comm", NULL, &m);
+		if (m) {
+			if (!v || !*v)
+				return fail(err, errlen, "option --comm needs a process name");
+			if (strlen(v) > 15)
+				return fail(err, errlen, "option --comm: '%s' is longer than a process name (15 bytes)", v);
+			if (o->ncomms >= EW_MAX_COMMS)
+				return fail(err, errlen, "at most %d --comm options", EW_MAX_COMMS);
+			o->comms[o->ncomms++] = v;
+			continue;
+		}
 		return fail(err, errlen, "unknown option '%s' (see 'execwatch %s --help')", a,
 			    o->trace ? "trace" : "record");
 	}
@@ -152,6 +176,10 @@ const char *ew_record_usage(bool trace)
 		       "  -p, --pid PID          attach to a running process instead of COMMAND\n"
 		       "      --backend NAME     ptrace (default) or bpf (root)\n"
 		       "  -s, --string-limit N   longest string rendered in syscall arguments (256)\n"
+		       "      --syscalls SET     log these syscalls, decoded: exec (default), file,\n"
+		       "                         desc, process, network, memory, signal, all, none,\n"
+		       "                         or names (openat,read); !NAME excludes\n"
+		       "      --comm NAME        log syscalls only of processes named NAME (repeatable)\n"
 		       "  -h, --help             show this help\n";
 	return "usage: execwatch record [OPTIONS] -- COMMAND [ARG...]\n"
 	       "       execwatch record [OPTIONS] -p PID\n"
@@ -166,5 +194,9 @@ const char *ew_record_usage(bool trace)
 	       "  -p, --pid PID          attach to a running process instead of COMMAND\n"
 	       "      --backend NAME     ptrace (default) or bpf (root)\n"
 	       "  -s, --string-limit N   longest string rendered in syscall arguments (256)\n"
+	       "      --syscalls SET     log these syscalls, decoded: exec (default), file,\n"
+	       "                         desc, process, network, memory, signal, all, none,\n"
+	       "                         or names (openat,read); !NAME excludes\n"
+	       "      --comm NAME        log syscalls only of processes named NAME (repeatable)\n"
 	       "  -h, --help             show this help\n";
 }

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #define EW_MAX_PLUGINS 16
+#define EW_MAX_COMMS 32
 
 struct ew_record_opts {
 	bool trace;            /* the `trace` verb: live text, no database */
@@ -24,6 +25,9 @@ struct ew_record_opts {
 	bool force;            /* -f: overwrite the database instead of keeping FILE.old */
 	char **command;        /* NULL-terminated, points into argv */
 	int string_limit;      /* -s */
+	const char *syscalls;  /* --syscalls SET (sysset.h), NULL: the default "exec" */
+	const char *comms[EW_MAX_COMMS]; /* --comm NAME: log syscalls only of these processes */
+	size_t ncomms;
 };
 
 /* Parses argv (argv[0] is the verb). Returns 0, or -1 with a one-line message in err. */

@@ -59,6 +59,19 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
+/* SIGUSR1 toggles syscall logging. */
+static void on_usr1(int sig)
+{
+	(void)sig;
+	struct ew_session *s = g_session;
+	if (!s)
+		return;
+	if (ew_session_syscalls_enabled(s))
+		ew_session_disable_syscalls(s);
+	else
+		ew_session_enable_syscalls(s);
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -70,6 +83,12 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
+	struct sigaction su;
+	memset(&su, 0, sizeof(su));
+	su.sa_handler = on_usr1;
+	su.sa_flags = SA_RESTART;
+	sigemptyset(&su.sa_mask);
+	sigaction(SIGUSR1, &su, NULL);
 	/* A closed --json pipe must give EPIPE, not kill us; blocked (not ignored) so the
 	 * command does not inherit an ignored SIGPIPE (the child clears its mask). */
 	sigset_t set;
@@ -191,6 +210,18 @@ int ew_cmd_record(int argc, char **argv)
 		return 1;
 	}
 	s->cfg.string_limit = o.string_limit;
+	if (o.syscalls && ew_session_set_syscalls(s, o.syscalls) < 0) {
+		ew_err("bad --syscalls set '%s'", o.syscalls);
+		ew_session_free(s);
+		return 2;
+	}
+	for (size_t i = 0; i < o.ncomms; i++) {
+		if (ew_session_add_comm(s, o.comms[i]) < 0) {
+			ew_err("bad --comm '%s'", o.comms[i]);
+			ew_session_free(s);
+			return 2;
+		}
+	}
 	struct created made = {{0}, 0};
 	int status = 1;
 	r = ew_session_set_backend(s, o.backend);

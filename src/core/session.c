@@ -73,10 +73,57 @@ EW_EXPORT int ew_session_new(struct ew_session **out)
 	s->cfg.max_args = EW_DEFAULT_MAX_ARGS;
 	s->cfg.max_arg_bytes = EW_DEFAULT_MAX_ARG_BYTES;
 	s->cfg.string_limit = 256;
+	s->cfg.strv_limit = 32;
+	char err[128];
+	(void)ew_sysset_parse(EW_SYSSET_DEFAULT, &s->cfg.syscalls, err, sizeof(err));
 	s->backend_ops = &ew_backend_ptrace;
 	s->next_sub_id = 1;
 	*out = s;
 	return 0;
+}
+
+EW_EXPORT int ew_session_set_syscalls(struct ew_session *s, const char *set)
+{
+	char err[256];
+	if (s->started)
+		return -EBUSY;
+	struct ew_sysset ss;
+	if (ew_sysset_parse(set, &ss, err, sizeof(err)) < 0)
+		return -EINVAL;
+	s->cfg.syscalls = ss;
+	return 0;
+}
+
+EW_EXPORT int ew_session_add_comm(struct ew_session *s, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (!n || n > 15)
+		return -EINVAL;
+	if (s->started)
+		return -EBUSY;
+	char(*c)[16] = realloc(s->cfg.comms, (s->cfg.ncomms + 1) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	memset(c[s->cfg.ncomms], 0, sizeof(c[0]));
+	memcpy(c[s->cfg.ncomms], name, n);
+	s->cfg.comms = c;
+	s->cfg.ncomms++;
+	return 0;
+}
+
+EW_EXPORT void ew_session_enable_syscalls(struct ew_session *s)
+{
+	s->syscalls_off = 0;
+}
+
+EW_EXPORT void ew_session_disable_syscalls(struct ew_session *s)
+{
+	s->syscalls_off = 1;
+}
+
+EW_EXPORT bool ew_session_syscalls_enabled(const struct ew_session *s)
+{
+	return !s->syscalls_off;
 }
 
 EW_EXPORT int ew_session_set_backend(struct ew_session *s, const char *name)
@@ -382,5 +429,6 @@ EW_EXPORT void ew_session_free(struct ew_session *s)
 	}
 	free(s->plugins);
 	ew_proctab_free(&s->procs);
+	free(s->cfg.comms);
 	free(s);
 }

@@ -14,6 +14,7 @@
 
 #include "execwatch.h"
 #include "proctab.h"
+#include "sysset.h"
 
 /* Hard limits on what one exec's argv/env may take; hitting one sets EW_STRV_TRUNCATED. The
  * kernel itself refuses more than ~(stack rlimit / 4) bytes, so these are only ever hit by a
@@ -25,6 +26,10 @@ struct ew_config {
 	uint32_t max_args;      /* per vector */
 	uint64_t max_arg_bytes; /* per vector */
 	int string_limit;       /* rendered string arguments (-s), default 256 */
+	struct ew_sysset syscalls; /* syscalls to log (EW_EV_SYSCALL); default "exec" */
+	char (*comms)[16];      /* --comm: log syscalls only of these comms; NULL = all */
+	size_t ncomms;
+	int strv_limit;         /* string-array elements rendered before "..." (default 32) */
 };
 
 /* What sinks learn about the run as a whole. */
@@ -108,6 +113,7 @@ struct ew_session {
 	struct ew_proctab procs;
 	struct ew_run_info info;
 	uint64_t seq;
+	volatile sig_atomic_t syscalls_off; /* syscall logging switched off at run time */
 	bool started;       /* spawn/attach done */
 	bool ran;
 };

@@ -98,12 +98,37 @@ static void test_errors(void **state)
 	assert_int_equal(parse(h, 4, &o, err), -1);
 }
 
+static void test_syscalls(void **state)
+{
+	(void)state;
+	struct ew_record_opts o;
+	char err[256];
+	char **a = ARGV("record", "--syscalls", "file,!openat", "--comm", "cat", "--comm=ls", "--",
+			"true");
+	assert_int_equal(parse(a, 8, &o, err), 0);
+	assert_string_equal(o.syscalls, "file,!openat");
+	assert_int_equal(o.ncomms, 2);
+	assert_string_equal(o.comms[0], "cat");
+	assert_string_equal(o.comms[1], "ls");
+	char **b = ARGV("record", "--", "true");
+	assert_int_equal(parse(b, 3, &o, err), 0);
+	assert_null(o.syscalls); /* the session's default: exec */
+	char **c = ARGV("record", "--syscalls=openat,bogus", "--", "true");
+	assert_int_equal(parse(c, 3, &o, err), -1);
+	assert_non_null(strstr(err, "bogus"));
+	char **d = ARGV("record", "--comm", "a-name-longer-than-15", "--", "true");
+	assert_int_equal(parse(d, 4, &o, err), -1);
+	char **e = ARGV("record", "--syscalls");
+	assert_int_equal(parse(e, 2, &o, err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_syscalls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
