@@ -48,7 +48,7 @@ extern "C" {
 #define EW_VERSION_STRING "0.1.0"
 
 /* Bumped whenever a struct below changes layout; plugins built for another ABI are refused. */
-#define EW_ABI_VERSION 1
+#define EW_ABI_VERSION 2
 
 /* Returns the library's version string, e.g. "0.1.0". */
 EW_EXPORT const char *ew_version(void);
@@ -197,19 +197,35 @@ enum {
 
 struct ew_file {
 	const char *syscall;
-	struct ew_str path;     /* absolute, resolved against dirfd and cwd */
+	struct ew_str path;     /* absolute: for a successful open what the new fd refers to
+				 * (/proc/PID/fd/N), else resolved against dirfd and cwd */
 	uint32_t how;           /* EW_FILE_* */
 	int32_t open_flags;
-	int64_t retval;
+	int64_t retval;         /* the fd, or -errno */
 	const char *errno_name;
 	struct ew_str program;  /* procname of the process that opened it */
+	struct ew_str arg_path; /* the path as passed (NULL ptr: unreadable pointer) */
+	int32_t dirfd;          /* the dirfd as passed (AT_FDCWD = -100 for open/creat) */
 };
+
+/* Why a file is mapped executable into a process (EW_EV_LIBRARY). */
+enum ew_lib_kind {
+	EW_LIB_PROGRAM = 0, /* the executable itself (at exec) */
+	EW_LIB_INTERP = 1,  /* the ELF interpreter, ld.so (at exec) */
+	EW_LIB_NEEDED = 2,  /* named by DT_NEEDED of the program or of another needed library */
+	EW_LIB_DLOPEN = 3,  /* anything else mapped later: dlopen() and what it pulled in */
+};
+
+/* Returns "program", "interpreter", "needed", "dlopen", or NULL. */
+EW_EXPORT const char *ew_lib_kind_name(enum ew_lib_kind kind);
 
 struct ew_library {
 	struct ew_str path;     /* absolute path of the file mapped executable */
 	struct ew_file_info info;
 	struct ew_str program;  /* procname of the process that mapped it */
 	bool at_exec;           /* found in the mappings right after exec (interpreter, the program) */
+	enum ew_lib_kind kind;
+	struct ew_str soname;   /* its DT_SONAME, when it has one */
 };
 
 enum ew_action {
@@ -285,6 +301,11 @@ EW_EXPORT int ew_session_new(struct ew_session **out);
 
 /* Ends the session: flushes and closes its sinks, unloads plugins, frees everything. NULL is ok. */
 EW_EXPORT void ew_session_free(struct ew_session *s);
+
+/* Dependency tracing (`record --deps`): also record file opens (EW_EV_FILE) and the files
+ * mapped executable (EW_EV_LIBRARY). Call before ew_session_spawn()/attach(): -EBUSY after.
+ * -EOPNOTSUPP when the selected backend cannot do it. */
+EW_EXPORT int ew_session_trace_deps(struct ew_session *s, bool on);
 
 /* Selects the backend by name: "ptrace" (default) or "bpf". -ENOENT for an unknown name,
  * -EOPNOTSUPP when this build lacks it. */

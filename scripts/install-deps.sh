@@ -8,7 +8,8 @@ PKGS=(
   libseccomp-dev libsqlite3-dev libcmocka-dev
   libelf-dev libssl-dev zlib1g-dev
   clang llvm libbpf-dev bpftool
-  sqlite3 jq strace python3 hyperfine
+  libjansson-dev
+  sqlite3 jq strace python3 hyperfine reprozip
 )
 missing=()
 for p in "${PKGS[@]}"; do

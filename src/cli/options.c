@@ -75,6 +75,10 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->help = true;
 			return 0;
 		}
+		if (!strcmp(a, "--deps")) {
+			o->deps = true;
+			continue;
+		}
 		if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
 			o->force = true;
 			continue;
@@ -175,6 +179,7 @@ const char *ew_record_usage(bool trace)
 		       "      --plugin LIB[:ARG] load a plugin (repeatable)\n"
 		       "  -p, --pid PID          attach to a running process instead of COMMAND\n"
 		       "      --backend NAME     ptrace (default) or bpf (root)\n"
+		       "      --deps             also trace file opens and libraries mapped executable\n"
 		       "  -s, --string-limit N   longest string rendered in syscall arguments (256)\n"
 		       "      --syscalls SET     log these syscalls, decoded: exec (default), file,\n"
 		       "                         desc, process, network, memory, signal, all, none,\n"
@@ -193,6 +198,8 @@ const char *ew_record_usage(bool trace)
 	       "      --plugin LIB[:ARG] load a plugin (repeatable)\n"
 	       "  -p, --pid PID          attach to a running process instead of COMMAND\n"
 	       "      --backend NAME     ptrace (default) or bpf (root)\n"
+	       "      --deps             also record file opens and libraries mapped executable\n"
+	       "                         (dependency fingerprint: see 'execwatch deps')\n"
 	       "  -s, --string-limit N   longest string rendered in syscall arguments (256)\n"
 	       "      --syscalls SET     log these syscalls, decoded: exec (default), file,\n"
 	       "                         desc, process, network, memory, signal, all, none,\n"

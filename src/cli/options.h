@@ -28,6 +28,7 @@ struct ew_record_opts {
 	const char *syscalls;  /* --syscalls SET (sysset.h), NULL: the default "exec" */
 	const char *comms[EW_MAX_COMMS]; /* --comm NAME: log syscalls only of these processes */
 	size_t ncomms;
+	bool deps;             /* --deps: file opens and executable mappings */
 };
 
 /* Parses argv (argv[0] is the verb). Returns 0, or -1 with a one-line message in err. */

@@ -230,6 +230,10 @@ int ew_cmd_record(int argc, char **argv)
 		       strcmp(o.backend, "bpf") ? "" : "; use --backend ptrace");
 		goto out;
 	}
+	if (o.deps && (r = ew_session_trace_deps(s, true)) < 0) {
+		ew_err("--deps is not available with the %s backend", o.backend);
+		goto out;
+	}
 
 	if (o.json) {
 		int fd = 1;

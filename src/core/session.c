@@ -38,6 +38,14 @@ EW_EXPORT const char *ew_action_name(enum ew_action act)
 	return names[act];
 }
 
+EW_EXPORT const char *ew_lib_kind_name(enum ew_lib_kind kind)
+{
+	static const char *const names[] = {"program", "interpreter", "needed", "dlopen"};
+	if ((unsigned)kind >= sizeof(names) / sizeof(names[0]))
+		return NULL;
+	return names[kind];
+}
+
 EW_EXPORT const char *ew_errno_name(int err)
 {
 	if (err <= 0)
@@ -143,6 +151,16 @@ EW_EXPORT int ew_session_set_backend(struct ew_session *s, const char *name)
 #endif
 	}
 	return -ENOENT;
+}
+
+EW_EXPORT int ew_session_trace_deps(struct ew_session *s, bool on)
+{
+	if (s->started)
+		return -EBUSY;
+	if (on && strcmp(s->backend_ops->name, "ptrace"))
+		return -EOPNOTSUPP; /* only the ptrace backend traces dependencies so far */
+	s->cfg.deps = on;
+	return 0;
 }
 
 static void recompute_mask(struct ew_session *s)

@@ -30,6 +30,7 @@ struct ew_config {
 	char (*comms)[16];      /* --comm: log syscalls only of these comms; NULL = all */
 	size_t ncomms;
 	int strv_limit;         /* string-array elements rendered before "..." (default 32) */
+	bool deps;              /* dependency tracing: file opens and executable mappings */
 };
 
 /* What sinks learn about the run as a whole. */

@@ -37,6 +37,24 @@ int tr_seccomp_install(const struct tr_sysset *set, bool nnp)
 		if (r < 0 && r != -EDOM)
 			goto out;
 	}
+	/* Conditional stops: only when the argument has one of the mask's bits. */
+	for (unsigned i = 0; i < set->nconds; i++) {
+		const struct tr_syscond *c = &set->cond[i];
+		if (tr_sysset_has(set, c->nr))
+			continue;
+		/* MASKED_EQ tests (arg & mask) == datum, so "any bit of mask" is one rule per bit. */
+		for (unsigned b = 0; b < 64; b++) {
+			uint64_t bit = 1ull << b;
+			if (!(c->mask & bit))
+				continue;
+			struct scmp_arg_cmp cmp = {c->arg, SCMP_CMP_MASKED_EQ, bit, bit};
+			r = seccomp_rule_add_array(ctx, SCMP_ACT_TRACE(0), c->nr, 1, &cmp);
+			if (r == -EDOM || r == -EOPNOTSUPP || r == -EINVAL)
+				r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), c->nr, 0);
+			if (r < 0 && r != -EDOM && r != -EEXIST)
+				goto out;
+		}
+	}
 	r = seccomp_load(ctx);
 out:
 	seccomp_release(ctx);

@@ -299,6 +299,16 @@ static void creation_info(struct tracer *tr, struct tr_task *parent, unsigned ev
 	(void)tr;
 }
 
+/* Tells modules about a new process (not a thread). */
+static void modules_fork(struct tracer *tr, struct tr_task *parent, struct tr_task *child)
+{
+	if (child->tgid != child->tid)
+		return;
+	for (unsigned i = 0; i < tr->nmods; i++)
+		if (tr->mods[i]->fork)
+			tr->mods[i]->fork(tr, tr->mstate[i], parent, child);
+}
+
 /* A new task's creation: from the parent's PTRACE_EVENT_{FORK,VFORK,CLONE}. */
 static void on_new_child(struct tracer *tr, struct tr_task *parent, unsigned event)
 {
@@ -338,6 +348,7 @@ static void on_new_child(struct tracer *tr, struct tr_task *parent, unsigned eve
 		}
 		c->parent_tid = parent->tid;
 		publish_fork(tr, parent, c, syscall, flags);
+		modules_fork(tr, parent, c);
 		if (c->state == TR_HELD) {
 			tr->nheld--;
 			resume(tr, c, 0);
@@ -350,6 +361,7 @@ static void on_new_child(struct tracer *tr, struct tr_task *parent, unsigned eve
 	c->parent_tid = parent->tid;
 	c->state = TR_STARTING;
 	publish_fork(tr, parent, c, syscall, flags);
+	modules_fork(tr, parent, c);
 }
 
 /* A task we do not know stopped: a new child whose parent has not reported yet. Hold it. */
@@ -452,7 +464,7 @@ static void set_return(struct tr_task *t, int64_t val)
 
 static void on_syscall_entry(struct tracer *tr, struct tr_task *t)
 {
-	if (!tr_sysset_has(&tr->entry_set, t->sc.nr)) {
+	if (!tr_sysset_stops(&tr->entry_set, t->sc.nr, t->sc.args)) {
 		/* Attach mode: a syscall nobody wants; its exit stop follows and is ignored. */
 		t->sc.want_exit = 0;
 		t->state = TR_IN_SYSCALL;
@@ -933,6 +945,15 @@ static int tr_create(struct ew_session *s, void **state)
 	void *ms;
 	int r = tr_exec_module_new(tr, &ms);
 	if (r < 0 || (r = tr_add_module(tr, &tr_exec_module, ms)) < 0) {
+		free(tr);
+		return r;
+	}
+	/* The dependency module selects nothing unless s->cfg.deps is set by spawn time. */
+	r = tr_deps_module_new(tr, &ms);
+	if (r == 0 && (r = tr_add_module(tr, &tr_deps_module, ms)) < 0)
+		tr_deps_module.destroy(ms);
+	if (r < 0) {
+		tr_exec_module.destroy(tr->mstate[0]);
 		free(tr);
 		return r;
 	}

@@ -29,9 +29,22 @@
 
 #define TR_MAX_MODULES 8
 
-/* A set of canonical syscall numbers (see sysent.h). */
+#define TR_MAX_SYSCONDS 8
+
+/* A syscall that needs to stop only when (args[arg] & mask) != 0, e.g. mmap with PROT_EXEC:
+ * the seccomp filter tests the argument, so the other calls never stop. */
+struct tr_syscond {
+	int nr;
+	unsigned arg;
+	uint64_t mask;
+};
+
+/* A set of canonical syscall numbers (see sysent.h), plus conditional ones. A number in bits
+ * always stops (it wins over a condition on the same number). */
 struct tr_sysset {
 	uint64_t bits[EW_SYS_MAX / 64];
+	struct tr_syscond cond[TR_MAX_SYSCONDS];
+	unsigned nconds;
 };
 
 static inline void tr_sysset_add(struct tr_sysset *s, int nr)
@@ -43,6 +56,30 @@ static inline void tr_sysset_add(struct tr_sysset *s, int nr)
 static inline bool tr_sysset_has(const struct tr_sysset *s, int nr)
 {
 	return nr >= 0 && nr < EW_SYS_MAX && (s->bits[nr / 64] >> (nr % 64)) & 1;
+}
+
+/* Adds "stop at nr when args[arg] & mask"; ignored when the set is full (then nr is added
+ * unconditionally: stopping too often is safe, too rarely is not). */
+static inline void tr_sysset_add_if(struct tr_sysset *s, int nr, unsigned arg, uint64_t mask)
+{
+	if (nr < 0 || nr >= EW_SYS_MAX || arg > 5)
+		return;
+	if (s->nconds == TR_MAX_SYSCONDS) {
+		tr_sysset_add(s, nr);
+		return;
+	}
+	s->cond[s->nconds++] = (struct tr_syscond){nr, arg, mask};
+}
+
+/* Whether a call (canonical nr, its arguments) is one the set stops at. */
+static inline bool tr_sysset_stops(const struct tr_sysset *s, int nr, const uint64_t args[6])
+{
+	if (tr_sysset_has(s, nr))
+		return true;
+	for (unsigned i = 0; i < s->nconds; i++)
+		if (s->cond[i].nr == nr && (args[s->cond[i].arg] & s->cond[i].mask))
+			return true;
+	return false;
 }
 
 /* The syscall a task is in. */
@@ -98,6 +135,9 @@ struct tr_module {
 	/* PTRACE_EVENT_EXEC: t (already renamed to the leader's tid) exec'd; old_tid is the tid
 	 * it had before (== t->tid unless a non-leader thread exec'd). */
 	void (*exec)(struct tracer *tr, void *mstate, struct tr_task *t, pid_t old_tid);
+	/* A new process (not a thread) child was created by parent (fork, vfork, clone): copy
+	 * per-process state. parent may be NULL when it could not report. */
+	void (*fork)(struct tracer *tr, void *mstate, struct tr_task *parent, struct tr_task *child);
 	/* A task ends; free per-task state. Called for every task, also at teardown. */
 	void (*task_gone)(struct tracer *tr, void *mstate, struct tr_task *t);
 	void (*destroy)(void *mstate);
@@ -162,5 +202,9 @@ int tr_seccomp_install(const struct tr_sysset *set, bool nnp);
 /* The exec capture module (exec.c). */
 extern const struct tr_module tr_exec_module;
 int tr_exec_module_new(struct tracer *tr, void **mstate);
+
+/* The dependency module (deps.c): file opens and executable mappings, when s->cfg.deps. */
+extern const struct tr_module tr_deps_module;
+int tr_deps_module_new(struct tracer *tr, void **mstate);
 
 #endif

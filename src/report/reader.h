@@ -25,7 +25,7 @@
 #include "execwatch.h"
 
 /* The newest schema this build reads. */
-#define EW_REPORT_SCHEMA_MAX 1
+#define EW_REPORT_SCHEMA_MAX 2
 
 struct ew_report_err {
 	int schema_version; /* the file's, when known (0 otherwise) */

@@ -351,6 +351,8 @@ static void render_file(struct jw *w, const struct ew_file *f)
 	jw_i64(w, "retval", f->retval);
 	jw_cstr(w, "errno", errno_name_of(f->retval, f->errno_name));
 	jw_estr(w, "program", f->program);
+	jw_estr(w, "arg_path", f->arg_path);
+	jw_i64(w, "dirfd", f->dirfd);
 }
 
 static void render_library(struct jw *w, const struct ew_library *l)
@@ -359,6 +361,8 @@ static void render_library(struct jw *w, const struct ew_library *l)
 	jw_file_info(w, "file", &l->info);
 	jw_estr(w, "program", l->program);
 	jw_bool(w, "at_exec", l->at_exec);
+	jw_cstr(w, "kind", ew_lib_kind_name(l->kind));
+	jw_estr(w, "soname", l->soname);
 }
 
 static void render_policy(struct jw *w, const struct ew_policy *p)

@@ -102,9 +102,12 @@ static const char schema_sql[] =
 	"errno_name TEXT);\n"
 	"CREATE TABLE files (" COMMON_DEFS
 	"syscall TEXT, path TEXT, how INTEGER NOT NULL, open_flags INTEGER, retval INTEGER, "
-	"errno_name TEXT, program TEXT);\n"
+	"errno_name TEXT, program TEXT, arg_path TEXT, dirfd INTEGER);\n"
 	"CREATE TABLE libraries (" COMMON_DEFS "path TEXT, " FILE_DEFS("file")
-	", program TEXT, at_exec INTEGER NOT NULL);\n"
+	", program TEXT, at_exec INTEGER NOT NULL, kind TEXT, soname TEXT);\n"
+	"CREATE TABLE digests (path TEXT PRIMARY KEY NOT NULL, dev INTEGER, ino INTEGER, "
+	"size INTEGER, mtime INTEGER, ctime INTEGER, sha256 TEXT, error TEXT, "
+	"package TEXT) WITHOUT ROWID;\n"
 	"CREATE TABLE policy (" COMMON_DEFS
 	"action TEXT NOT NULL, check_name TEXT, path TEXT, rule TEXT, reason TEXT, tip TEXT);\n"
 	"CREATE TABLE lost (" COMMON_DEFS "count INTEGER NOT NULL, source TEXT);\n"
@@ -142,12 +145,12 @@ static const char insert_syscall_sql[] =
 
 static const char insert_file_sql[] =
 	"INSERT INTO files (" COMMON_COLS
-	"syscall, path, how, open_flags, retval, errno_name, program) "
-	"VALUES (" COMMON_QS "?, ?, ?, ?, ?, ?, ?)";
+	"syscall, path, how, open_flags, retval, errno_name, program, arg_path, dirfd) "
+	"VALUES (" COMMON_QS "?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 static const char insert_library_sql[] =
-	"INSERT INTO libraries (" COMMON_COLS "path, " FILE_COLS("file") ", program, at_exec) "
-	"VALUES (" COMMON_QS "?, " FILE_QS ", ?, ?)";
+	"INSERT INTO libraries (" COMMON_COLS "path, " FILE_COLS("file")
+	", program, at_exec, kind, soname) VALUES (" COMMON_QS "?, " FILE_QS ", ?, ?, ?, ?)";
 
 static const char insert_policy_sql[] =
 	"INSERT INTO policy (" COMMON_COLS "action, check_name, path, rule, reason, tip) "
@@ -670,6 +673,8 @@ static int insert_file(struct sqlite_sink *q, const struct ew_event *ev)
 	b_i64(&b, f->retval);
 	b_cstr(&b, errno_name_of(f->retval, f->errno_name));
 	b_bstr(&b, f->program);
+	b_bstr(&b, f->arg_path);
+	b_i64(&b, f->dirfd);
 	return b_finish(q, &b);
 }
 
@@ -682,6 +687,8 @@ static int insert_library(struct sqlite_sink *q, const struct ew_event *ev)
 	b_file_info(&b, &l->info);
 	b_bstr(&b, l->program);
 	b_i64(&b, l->at_exec);
+	b_cstr(&b, ew_lib_kind_name(l->kind));
+	b_bstr(&b, l->soname);
 	return b_finish(q, &b);
 }
 

@@ -33,7 +33,7 @@
 
 /* The schema this build writes and the newest one it reads (`meta`.schema_version and
  * PRAGMA user_version). */
-#define EW_SQLITE_SCHEMA_VERSION 1
+#define EW_SQLITE_SCHEMA_VERSION 2
 /* PRAGMA application_id of every execwatch database: 'EWDB'. */
 #define EW_SQLITE_APP_ID 0x45574442
 

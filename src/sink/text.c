@@ -317,10 +317,10 @@ static void render_file(struct text_sink *t, const struct ew_file *f)
 
 static void render_library(struct text_sink *t, const struct ew_library *l)
 {
+	const char *kind = ew_lib_kind_name(l->kind);
 	puts_(t, "library ");
 	put_estr(t, l->path, "?");
-	if (l->at_exec)
-		puts_(t, " (at exec)");
+	putf(t, " (%s%s)", kind ? kind : "?", l->at_exec ? ", at exec" : "");
 }
 
 static void render_policy(struct text_sink *t, const struct ew_policy *p)

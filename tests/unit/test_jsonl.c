@@ -297,18 +297,19 @@ static void test_other_types(void **state)
 	expect_line(&ev, "file",
 		    "\"syscall\":\"openat\",\"path\":\"/etc/ld.so.cache\","
 		    "\"how\":[\"read\",\"failed\"],\"open_flags\":524288,\"retval\":-2,"
-		    "\"errno\":\"ENOENT\",\"program\":\"/bin/ls\"");
-	ev.file = (struct ew_file){NULL, S("/x"), 0x7f, 0, 3, NULL, {NULL, 0}};
+		    "\"errno\":\"ENOENT\",\"program\":\"/bin/ls\",\"arg_path\":null,\"dirfd\":0");
+	ev.file = (struct ew_file){NULL, S("/x"), 0x7f, 0, 3, NULL, {NULL, 0}, S("x"), 5};
 	expect_line(&ev, "file",
 		    "\"syscall\":null,\"path\":\"/x\",\"how\":[\"read\",\"write\",\"create\","
 		    "\"directory\",\"exec\",\"failed\",\"stat\"],\"open_flags\":0,\"retval\":3,"
-		    "\"errno\":null,\"program\":null");
+		    "\"errno\":null,\"program\":null,\"arg_path\":\"x\",\"dirfd\":5");
 
 	ev = base_event(EW_EV_LIBRARY);
-	ev.library = (struct ew_library){S("/lib/libc.so.6"), {0}, S("/bin/ls"), true};
+	ev.library = (struct ew_library){S("/lib/libc.so.6"), {0}, S("/bin/ls"), true,
+					 EW_LIB_NEEDED, S("libc.so.6")};
 	expect_line(&ev, "library",
 		    "\"path\":\"/lib/libc.so.6\",\"file\":null,\"program\":\"/bin/ls\","
-		    "\"at_exec\":true");
+		    "\"at_exec\":true,\"kind\":\"needed\",\"soname\":\"libc.so.6\"");
 
 	ev = base_event(EW_EV_POLICY);
 	ev.policy = (struct ew_policy){EW_ACT_DENY, "tpe", S("/tmp/x"), S("rules:3"),

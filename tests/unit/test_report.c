@@ -236,7 +236,7 @@ static void test_tree_model(void **state)
 	make_standard(f->path);
 	struct ew_report *rep = load(f->path);
 
-	assert_int_equal(rep->run.schema_version, 1);
+	assert_int_equal(rep->run.schema_version, EW_SQLITE_SCHEMA_VERSION);
 	assert_true(rep->run.finished);
 	assert_int_equal(rep->run.status, 0);
 	assert_true(rep->run.has_argv);
@@ -343,7 +343,7 @@ static void test_text(void **state)
 	make_standard(f->path);
 	struct ew_report *rep = load(f->path);
 	char *t = render(rep, false, "x.db");
-	assert_contains(t, "execwatch report: x.db (schema 1, written by execwatch ");
+	assert_contains(t, "execwatch report: x.db (schema 2, written by execwatch ");
 	assert_contains(t, "\ncommand:  [\"sh\", \"-c\", \"x\"]\n");
 	assert_contains(t, "\nbackend:  ptrace on ");
 	assert_contains(t, "\nstarted:  ");
@@ -389,7 +389,7 @@ static void test_json(void **state)
 	fputs(j, o);
 	fclose(o);
 	static const char *const checks[] = {
-	    ".file == \"x.db\" and .schema_version == 1",
+	    ".file == \"x.db\" and .schema_version == 2",
 	    ".run.command == [\"sh\",\"-c\",\"x\"] and .run.exit_status == 0 and "
 	    ".run.finished and .run.events == 13 and .run.backend == \"ptrace\" and "
 	    ".run.root_pid == 100 and .run.attach_pid == null",
@@ -645,17 +645,17 @@ static void test_refusals(void **state)
 	            "'schema_version';");
 	snprintf(expect, sizeof(expect),
 	         "execwatch: '%s' was written by a newer execwatch (schema 7, this build reads "
-	         "up to 1)\n",
+	         "up to 2)\n",
 	         p);
 	assert_refused(p, expect);
 
 	/* Only the meta table says newer. */
 	snprintf(p, sizeof(p), "%s/newer2.db", f->dir);
 	make_standard(p);
-	sql_exec(p, "UPDATE meta SET value = 2 WHERE key = 'schema_version';");
+	sql_exec(p, "UPDATE meta SET value = 3 WHERE key = 'schema_version';");
 	snprintf(expect, sizeof(expect),
-	         "execwatch: '%s' was written by a newer execwatch (schema 2, this build reads "
-	         "up to 1)\n",
+	         "execwatch: '%s' was written by a newer execwatch (schema 3, this build reads "
+	         "up to 2)\n",
 	         p);
 	assert_refused(p, expect);
 

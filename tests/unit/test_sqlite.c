@@ -312,7 +312,7 @@ static void test_identity(void **state)
 	sqlite3 *db = open_ro(f->path);
 	assert_int_equal(q_int(db, "PRAGMA application_id"), EW_SQLITE_APP_ID);
 	assert_int_equal(q_int(db, "PRAGMA user_version"), EW_SQLITE_SCHEMA_VERSION);
-	assert_int_equal(q_int(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+	assert_int_equal(q_int(db, "SELECT value FROM meta WHERE key = 'schema_version'"), EW_SQLITE_SCHEMA_VERSION);
 	assert_int_equal(q_int(db,
 	                       "SELECT count(*) FROM meta WHERE key = 'execwatch_version' "
 	                       "AND value = '%s'",

@@ -271,9 +271,9 @@ static void test_other_types(void **state)
 
 	ev = base_event(EW_EV_LIBRARY);
 	ev.library = (struct ew_library){S("/lib/libc.so.6"), {0}, S("/bin/ls"), true};
-	expect(&ev, T "[100] library \"/lib/libc.so.6\" (at exec)\n");
+	expect(&ev, T "[100] library \"/lib/libc.so.6\" (program, at exec)\n");
 	ev.library.at_exec = false;
-	expect(&ev, T "[100] library \"/lib/libc.so.6\"\n");
+	expect(&ev, T "[100] library \"/lib/libc.so.6\" (program)\n");
 
 	ev = base_event(EW_EV_POLICY);
 	ev.policy = (struct ew_policy){EW_ACT_DENY, "tpe", S("/tmp/x"), S("/etc/ew.rules:3"),

@@ -1,0 +1,8 @@
+# The shared library deps_dlopen loads (tests/cases/deps*.sh copy and change it).
+add_library(ewdep SHARED ${CMAKE_CURRENT_SOURCE_DIR}/progs/lib/ewdep.c)
+set_target_properties(ewdep PROPERTIES OUTPUT_NAME ewdep
+  LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/progs)
+if(TARGET prog_deps_dlopen)
+  add_dependencies(prog_deps_dlopen ewdep)
+  target_link_libraries(prog_deps_dlopen PRIVATE ${CMAKE_DL_LIBS})
+endif()
