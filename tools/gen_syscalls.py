@@ -137,7 +137,8 @@ AT_FLAG_ARGS = {("newfstatat", "flag"), ("fstatat64", "flag"), ("unlinkat", "fla
 ACCESS_CALLS = {"access", "faccessat", "faccessat2"}
 MODE_ARGS = {"mode"}
 SOCK_FAMILY = {("socket", "family"), ("socketpair", "family")}
-SIGNED_TYPES = {"int", "long", "pid_t", "off_t", "loff_t", "key_t", "clockid_t", "timer_t",
+SIGNED64_TYPES = {"long", "off_t", "loff_t", "const long"}
+SIGNED_TYPES = {"int", "pid_t", "key_t", "clockid_t", "timer_t",
                 "mqd_t", "s32", "__s32", "old_time32_t", "const clockid_t", "const int"}
 
 
@@ -185,6 +186,8 @@ def arg_kind(call, idx, typ, name, args):
         return "EW_ARG_DIRFD", None
     if name in FD_NAMES and base in ("int", "unsigned int", "unsigned long", "mqd_t"):
         return "EW_ARG_FD", None
+    if base in SIGNED64_TYPES:
+        return "EW_ARG_LONG", None
     if base in SIGNED_TYPES:
         return "EW_ARG_INT", None
     if name in ("addr", "start", "brk", "new_addr", "old_addr", "tls", "newsp", "shmaddr",

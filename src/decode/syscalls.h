@@ -16,7 +16,8 @@
 /* How an argument is rendered (see args.h). */
 enum ew_argk {
 	EW_ARG_UINT = 0,     /* unsigned: decimal when small, else hex */
-	EW_ARG_INT,          /* signed decimal (int-sized types as 32-bit) */
+	EW_ARG_INT,          /* signed decimal, 32-bit (int, pid_t, ...) */
+	EW_ARG_LONG,         /* signed decimal, word-sized (long, off_t, loff_t) */
 	EW_ARG_HEX,          /* an address or opaque word: hex */
 	EW_ARG_FD,           /* fd: 3</etc/passwd> */
 	EW_ARG_DIRFD,        /* fd or AT_FDCWD */

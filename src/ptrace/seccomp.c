@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
 
 #include "tracer.h"
 
@@ -33,8 +35,33 @@ int tr_seccomp_install(const struct tr_sysset *set, bool nnp)
 			continue;
 		/* Native x86_64 number: libseccomp maps it into i386 and x32 itself. A syscall
 		 * missing on one ABI is skipped there. */
-		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
-		if (r < 0 && r != -EDOM)
+		if (nr == SCMP_SYS(tgkill)) {
+			/* The spawned child stops itself with tgkill(SIGSTOP) after loading the
+			 * filter and before the tracer seizes it; a TRACE rule would fail that call
+			 * (ENOSYS without a tracer), so that one form is never traced. */
+			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
+					     SCMP_A2(SCMP_CMP_NE, SIGSTOP));
+		} else {
+			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
+		}
+		/* -EDOM: not in every ABI; -EFAULT: unknown to this libseccomp (a newer call). */
+		if (r < 0 && r != -EDOM && r != -EFAULT)
+			goto out;
+	}
+	/* i386 calls without an x86_64 twin: by name, which libseccomp resolves to a pseudo
+	 * number it places in the i386 filter only. */
+	for (int nr = 0; nr < EW_SYS_MAX; nr++) {
+		if (!((set->i386[nr / 64] >> (nr % 64)) & 1))
+			continue;
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, nr);
+		if (!name)
+			continue;
+		int pnr = seccomp_syscall_resolve_name(name);
+		free(name);
+		if (pnr == __NR_SCMP_ERROR)
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), pnr, 0);
+		if (r < 0 && r != -EDOM && r != -EEXIST)
 			goto out;
 	}
 	/* Conditional stops: only when the argument has one of the mask's bits. */

@@ -462,9 +462,18 @@ static void set_return(struct tr_task *t, int64_t val)
 	t->sc.is_error = val < 0;
 }
 
+bool tr_sysset_has_sc(const struct tr_sysset *s, const struct tr_sc *sc)
+{
+	if (sc->nr >= 0)
+		return tr_sysset_stops(s, sc->nr, sc->args);
+	int64_t n = sc->native;
+	return sc->arch == AUDIT_ARCH_I386 && n >= 0 && n < EW_SYS_MAX &&
+	       ((s->i386[n / 64] >> (n % 64)) & 1);
+}
+
 static void on_syscall_entry(struct tracer *tr, struct tr_task *t)
 {
-	if (!tr_sysset_stops(&tr->entry_set, t->sc.nr, t->sc.args)) {
+	if (!tr_sysset_has_sc(&tr->entry_set, &t->sc)) {
 		/* Attach mode: a syscall nobody wants; its exit stop follows and is ignored. */
 		t->sc.want_exit = 0;
 		t->state = TR_IN_SYSCALL;
@@ -703,10 +712,13 @@ static int tr_spawn(void *state, char *const argv[])
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		pid_t me = getpid();
 		int r = tr_seccomp_install(&tr->entry_set, nnp);
 		if (r < 0)
 			child_fail(pfd[1], 1, -r);
-		raise(SIGSTOP);
+		/* Not raise(): with the filter loaded and no tracer yet, a traced syscall fails
+		 * with ENOSYS; the filter never traces tgkill(..., SIGSTOP) (seccomp.c). */
+		(void)syscall(SYS_tgkill, me, me, SIGSTOP);
 		execvp(argv[0], argv);
 		child_fail(pfd[1], 2, errno);
 	}
@@ -956,6 +968,18 @@ static int tr_create(struct ew_session *s, void **state)
 		tr_exec_module.destroy(tr->mstate[0]);
 		free(tr);
 		return r;
+	}
+	/* Syscall logging, when selected and somebody listens. */
+	if (ew_session_wants(s, EW_EV_SYSCALL) && !ew_sysset_empty(&s->cfg.syscalls)) {
+		r = tr_syslog_module_new(tr, &ms);
+		if (r == 0 && (r = tr_add_module(tr, &tr_syslog_module, ms)) < 0)
+			tr_syslog_module.destroy(ms);
+		if (r < 0) {
+			for (unsigned i = 0; i < tr->nmods; i++)
+				tr->mods[i]->destroy(tr->mstate[i]);
+			free(tr);
+			return r;
+		}
 	}
 	*state = tr;
 	return 0;

@@ -45,6 +45,7 @@ struct tr_sysset {
 	uint64_t bits[EW_SYS_MAX / 64];
 	struct tr_syscond cond[TR_MAX_SYSCONDS];
 	unsigned nconds;
+	uint64_t i386[EW_SYS_MAX / 64]; /* i386 calls without a canonical number (mmap2, ...) */
 };
 
 static inline void tr_sysset_add(struct tr_sysset *s, int nr)
@@ -81,6 +82,10 @@ static inline bool tr_sysset_stops(const struct tr_sysset *s, int nr, const uint
 			return true;
 	return false;
 }
+
+struct tr_sc;
+/* Is the call a task is in (canonical, or i386-only) one the set stops at? */
+bool tr_sysset_has_sc(const struct tr_sysset *s, const struct tr_sc *sc);
 
 /* The syscall a task is in. */
 struct tr_sc {
@@ -206,5 +211,9 @@ int tr_exec_module_new(struct tracer *tr, void **mstate);
 /* The dependency module (deps.c): file opens and executable mappings, when s->cfg.deps. */
 extern const struct tr_module tr_deps_module;
 int tr_deps_module_new(struct tracer *tr, void **mstate);
+
+/* The syscall logging module (syslog.c): EW_EV_SYSCALL for the session's cfg.syscalls. */
+extern const struct tr_module tr_syslog_module;
+int tr_syslog_module_new(struct tracer *tr, void **mstate);
 
 #endif

@@ -359,6 +359,10 @@ static int text_render(struct ew_line_sink *ls, const struct ew_event *ev)
 {
 	struct text_sink *t = (struct text_sink *)ls;
 	t->err = 0;
+	/* An execve/execveat syscall is already one exec line (with more detail): no twin. */
+	if (ev->type == EW_EV_SYSCALL && ev->syscall.name &&
+	    (!strcmp(ev->syscall.name, "execve") || !strcmp(ev->syscall.name, "execveat")))
+		return 0;
 	put_prefix(t, ev);
 	switch (ev->type) {
 	case EW_EV_EXEC: render_exec(t, &ev->exec); break;
