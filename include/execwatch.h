@@ -340,6 +340,14 @@ EW_EXPORT int ew_session_add_jsonl(struct ew_session *s, int fd, bool close_fd);
 /* Attaches a live text sink writing to fd (one readable line per event); close_fd as above. */
 EW_EXPORT int ew_session_add_text(struct ew_session *s, int fd, bool close_fd);
 
+/*
+ * Adds the policy file path (docs/POLICY.md) to the session's exec guard: every exec is then
+ * decided before it runs (ptrace backend). Repeatable; files are read in order, as if they were
+ * one. On failure returns -errno and writes a one-line message ("FILE:LINE:COL: what") to err.
+ */
+EW_EXPORT int ew_session_load_policy(struct ew_session *s, const char *path, char *err,
+				     size_t errlen);
+
 /* ---------------------------------------------------------------------------------------------
  * Syscall logging (EW_EV_SYSCALL events)
  * ------------------------------------------------------------------------------------------- */

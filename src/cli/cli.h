@@ -9,6 +9,7 @@
 
 int ew_cmd_record(int argc, char **argv); /* also `trace` when argv[0] is "trace" */
 int ew_cmd_report(int argc, char **argv);
+int ew_cmd_policy(int argc, char **argv); /* policy check|learn */
 
 /* Prints "execwatch: " + the formatted message + "\n" to stderr. */
 void ew_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

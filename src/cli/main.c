@@ -12,6 +12,7 @@ static const char usage[] =
 	"  record [-o FILE] [--json FILE|-] -- COMMAND   record COMMAND's execs to a database\n"
 	"  trace [--json FILE|-] -- COMMAND              print COMMAND's execs live\n"
 	"  report [-i FILE] [--json]                     show a recorded process tree\n"
+	"  policy check FILE... | learn [-i FILE]        validate or learn an exec policy\n"
 	"\n"
 	"  execwatch <verb> --help   options of a verb\n"
 	"  execwatch --version       version\n"
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
 		return ew_cmd_record(argc - 1, argv + 1);
 	if (!strcmp(verb, "report"))
 		return ew_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(verb, "policy"))
+		return ew_cmd_policy(argc - 1, argv + 1);
 	if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
 		printf("execwatch %s\n", ew_version());
 		return 0;

@@ -106,6 +106,15 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->plugins[o->nplugins++] = v;
 			continue;
 		}
+		v = take_value(argc, argv, &i, "--policy", NULL, &m);
+		if (m) {
+			if (!v || !*v)
+				return fail(err, errlen, "option --policy needs a file name");
+			if (o->npolicies >= EW_MAX_POLICIES)
+				return fail(err, errlen, "at most %d policies", EW_MAX_POLICIES);
+			o->policies[o->npolicies++] = v;
+			continue;
+		}
 		v = take_value(argc, argv, &i, "--backend", NULL, &m);
 		if (m) {
 			if (!v || (strcmp(v, "ptrace") && strcmp(v, "bpf")))
@@ -178,6 +187,7 @@ const char *ew_record_usage(bool trace)
 		       "      --json FILE|-      also write JSON Lines to FILE (- = stdout)\n"
 		       "      --plugin LIB[:ARG] load a plugin (repeatable)\n"
 		       "  -p, --pid PID          attach to a running process instead of COMMAND\n"
+		       "      --policy FILE      decide every exec by this policy (repeatable; docs/POLICY.md)\n"
 		       "      --backend NAME     ptrace (default) or bpf (root)\n"
 		       "      --deps             also trace file opens and libraries mapped executable\n"
 		       "  -s, --string-limit N   longest string rendered in syscall arguments (256)\n"
@@ -197,6 +207,7 @@ const char *ew_record_usage(bool trace)
 	       "      --json FILE|-      also write JSON Lines to FILE (- = stdout)\n"
 	       "      --plugin LIB[:ARG] load a plugin (repeatable)\n"
 	       "  -p, --pid PID          attach to a running process instead of COMMAND\n"
+	       "      --policy FILE      decide every exec by this policy (repeatable; docs/POLICY.md)\n"
 	       "      --backend NAME     ptrace (default) or bpf (root)\n"
 	       "      --deps             also record file opens and libraries mapped executable\n"
 	       "                         (dependency fingerprint: see 'execwatch deps')\n"

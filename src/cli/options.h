@@ -12,6 +12,7 @@
 
 #define EW_MAX_PLUGINS 16
 #define EW_MAX_COMMS 32
+#define EW_MAX_POLICIES 16
 
 struct ew_record_opts {
 	bool trace;            /* the `trace` verb: live text, no database */
@@ -29,6 +30,8 @@ struct ew_record_opts {
 	const char *comms[EW_MAX_COMMS]; /* --comm NAME: log syscalls only of these processes */
 	size_t ncomms;
 	bool deps;             /* --deps: file opens and executable mappings */
+	const char *policies[EW_MAX_POLICIES]; /* --policy FILE (repeatable, read in order) */
+	size_t npolicies;
 };
 
 /* Parses argv (argv[0] is the verb). Returns 0, or -1 with a one-line message in err. */

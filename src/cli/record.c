@@ -235,6 +235,21 @@ int ew_cmd_record(int argc, char **argv)
 		goto out;
 	}
 
+	if (o.npolicies) {
+		if (strcmp(o.backend, "ptrace")) {
+			ew_err("--policy needs the ptrace backend (the eBPF backend only observes)");
+			status = 2;
+			goto out;
+		}
+		for (size_t i = 0; i < o.npolicies; i++) {
+			r = ew_session_load_policy(s, o.policies[i], err, sizeof(err));
+			if (r < 0) {
+				ew_err("policy: %s", err);
+				status = 2;
+				goto out;
+			}
+		}
+	}
 	if (o.json) {
 		int fd = 1;
 		bool close_fd = false;

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "session.h"
+#include "policy.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -402,6 +403,8 @@ EW_EXPORT int ew_session_run(struct ew_session *s, int *status)
 	} else {
 		r = s->backend_ops->run(s->backend, &st);
 	}
+	if (s->exit_override)
+		st = s->exit_override;
 	s->info.finished = true;
 	s->info.status = st;
 	s->info.end_wall_ns = ew_now_wall();
@@ -448,5 +451,6 @@ EW_EXPORT void ew_session_free(struct ew_session *s)
 	free(s->plugins);
 	ew_proctab_free(&s->procs);
 	free(s->cfg.comms);
+	ew_pol_free(s->policy);
 	free(s);
 }

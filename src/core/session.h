@@ -46,6 +46,7 @@ struct ew_run_info {
 	uint64_t lost;      /* events lost by the backend */
 };
 
+struct ew_pol;
 struct ew_sink;
 struct ew_sink_ops {
 	const char *name;
@@ -112,6 +113,8 @@ struct ew_session {
 	size_t nplugins;
 
 	struct ew_proctab procs;
+	struct ew_pol *policy; /* exec guard policy (src/policy), owned; NULL: no guard */
+	int exit_override;     /* nonzero: ew_session_run reports this status (policy "exit") */
 	struct ew_run_info info;
 	uint64_t seq;
 	volatile sig_atomic_t syscalls_off; /* syscall logging switched off at run time */

@@ -981,6 +981,17 @@ static int tr_create(struct ew_session *s, void **state)
 			return r;
 		}
 	}
+	if (s->policy) {
+		r = tr_guard_module_new(tr, &ms);
+		if (r == 0 && (r = tr_add_module(tr, &tr_guard_module, ms)) < 0)
+			tr_guard_module.destroy(ms);
+		if (r < 0) {
+			for (unsigned i = 0; i < tr->nmods; i++)
+				tr->mods[i]->destroy(tr->mstate[i]);
+			free(tr);
+			return r;
+		}
+	}
 	*state = tr;
 	return 0;
 }

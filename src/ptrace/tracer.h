@@ -211,6 +211,9 @@ int tr_exec_module_new(struct tracer *tr, void **mstate);
 /* The dependency module (deps.c): file opens and executable mappings, when s->cfg.deps. */
 extern const struct tr_module tr_deps_module;
 int tr_deps_module_new(struct tracer *tr, void **mstate);
+/* The exec guard module (guard.c), registered when the session has a policy. */
+extern const struct tr_module tr_guard_module;
+int tr_guard_module_new(struct tracer *tr, void **mstate);
 
 /* The syscall logging module (syslog.c): EW_EV_SYSCALL for the session's cfg.syscalls. */
 extern const struct tr_module tr_syslog_module;

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * eval.c - path rule lookup: last match wins. Literal patterns (the common case, e.g. a learned
+ * policy) sit in a hash table; the others are tried from the last to the first, each first
+ * compared on its literal prefix, stopping as soon as no later rule can beat the best hit.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+static uint64_t fnv1a(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+int ew_pol_finish(struct ew_pol *p)
+{
+	free(p->lit_slots);
+	free(p->glob_rules);
+	p->lit_slots = NULL;
+	p->glob_rules = NULL;
+	p->nglob = 0;
+	size_t nlit = 0;
+	for (size_t i = 0; i < p->nrules; i++)
+		nlit += p->rules[i].glob.literal;
+	size_t cap = 16;
+	while (cap < nlit * 2)
+		cap *= 2;
+	p->lit_cap = cap;
+	p->lit_slots = calloc(cap, sizeof(*p->lit_slots));
+	p->glob_rules = calloc(p->nrules ? p->nrules : 1, sizeof(*p->glob_rules));
+	if (!p->lit_slots || !p->glob_rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct ew_glob *g = &p->rules[i].glob;
+		if (!g->literal) {
+			p->glob_rules[p->nglob++] = (uint32_t)i;
+			continue;
+		}
+		size_t h = fnv1a(g->prefix, g->prefix_len) & (cap - 1);
+		for (;;) {
+			uint32_t s = p->lit_slots[h];
+			if (!s)
+				break;
+			const struct ew_glob *o = &p->rules[s - 1].glob;
+			if (o->prefix_len == g->prefix_len && !memcmp(o->prefix, g->prefix, g->prefix_len))
+				break; /* same text: the later rule replaces it */
+			h = (h + 1) & (cap - 1);
+		}
+		p->lit_slots[h] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+enum ew_action ew_pol_match_path(const struct ew_pol *p, const char *path, size_t len, long *rule)
+{
+	long best = -1;
+	if (p->lit_slots) {
+		size_t h = fnv1a(path, len) & (p->lit_cap - 1);
+		for (;;) {
+			uint32_t s = p->lit_slots[h];
+			if (!s)
+				break;
+			const struct ew_glob *g = &p->rules[s - 1].glob;
+			if (g->prefix_len == len && !memcmp(g->prefix, path, len)) {
+				best = (long)s - 1;
+				break;
+			}
+			h = (h + 1) & (p->lit_cap - 1);
+		}
+		for (size_t k = p->nglob; k-- > 0;) {
+			uint32_t i = p->glob_rules[k];
+			if ((long)i < best)
+				break;
+			if (ew_glob_match(&p->rules[i].glob, path, len)) {
+				best = (long)i;
+				break;
+			}
+		}
+	} else {
+		/* Not finished: plain scan. */
+		for (size_t i = p->nrules; i-- > 0;) {
+			if (ew_glob_match(&p->rules[i].glob, path, len)) {
+				best = (long)i;
+				break;
+			}
+		}
+	}
+	*rule = best;
+	return best >= 0 ? p->rules[best].act : p->def;
+}
+
+const struct ew_pforce *ew_pol_force_for(const struct ew_pol *p, const char *path, size_t len)
+{
+	/* The last force line for a path wins, like rules. */
+	for (size_t i = p->nforce; i-- > 0;)
+		if (p->force[i].path_len == len && !memcmp(p->force[i].path, path, len))
+			return &p->force[i];
+	return NULL;
+}

@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guard.c - the exec guard module: decides every execve/execveat at its seccomp entry stop,
+ * before anything runs, and re-verifies after the exec that what was mapped is what was checked.
+ *
+ * At the entry: open the program from the tracee's point of view (/proc/TID/{root,cwd,fd/N},
+ * symlinks followed unless AT_SYMLINK_NOFOLLOW; AT_EMPTY_PATH uses the fd itself), name it by
+ * the resolved path of the opened file, follow "#!" interpreters (up to 4 levels, as the kernel)
+ * and the final ELF's PT_INTERP, then run the checks in this order, the first denial deciding:
+ *   segvguard (program) -> path rules (every file) -> TPE (every file) -> fileless, script
+ *   (program) -> ELF checks (the ELF that will run) -> force checksums (every file).
+ * A denial skips the syscall (nr = -1, return -EACCES) and, for kill/stop/abort, signals the
+ * process; exit ends the whole traced tree and makes execwatch exit with EACCES's status.
+ *
+ * After the exec (PTRACE_EVENT_EXEC) every file mapping of the new image must be the checked
+ * program or its checked interpreter (device + inode), and /proc/PID/exe must be the program:
+ * otherwise something was swapped in between (a rename race) and the process is killed before
+ * it runs a single instruction.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "binfmt.h"
+#include "memory.h"
+#include "policy.h"
+#include "procfs.h"
+#include "tracer.h"
+
+#define MAX_BINS 6 /* program, up to 4 "#!" levels, PT_INTERP */
+#define PATH_MAX_READ 4096
+
+struct gmod {
+	struct ew_pol *pol;
+	struct ew_hash_cache *hashes;
+	struct ew_segvguard *sg;
+	unsigned index;
+	int nr_execve, nr_execveat;
+	struct ew_session *s;
+	struct ew_buf tmp;
+};
+
+/* Per task: what the allowed exec is expected to map. */
+struct gtask {
+	bool armed;
+	bool check_maps; /* the mappings are known (ELF facts read), not only the program */
+	uint64_t exe_dev, exe_ino;
+	bool has_interp;
+	uint64_t in_dev, in_ino;
+	char path[256]; /* for the verify event */
+};
+
+/* One file of the chain. */
+struct bin {
+	int fd;
+	bool readable;
+	struct stat st;
+	char *path;      /* resolved, as execwatch sees it */
+	size_t len;
+	bool script;
+	bool elf;
+	struct ew_elf_facts ef;
+};
+
+struct verdict {
+	enum ew_action act;
+	const char *check;
+	const char *path;
+	char rule[4200];
+	char reason[4608];
+	char tip[8400];
+	bool has_tip;
+};
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+struct pnote {
+	struct ew_event ev;
+	char data[];
+};
+
+static void publish_note(struct tracer *tr, void *arg)
+{
+	struct pnote *n = arg;
+	ew_publish(tr->s, &n->ev);
+	free(n);
+}
+
+static char *put(char *p, struct ew_str *dst, const char *src, size_t len)
+{
+	memcpy(p, src, len);
+	p[len] = '\0';
+	*dst = (struct ew_str){p, len};
+	return p + len + 1;
+}
+
+static void emit(struct tracer *tr, struct tr_task *t, const struct verdict *v)
+{
+	if (v->act == EW_ACT_FILTER || !ew_session_wants(tr->s, EW_EV_POLICY))
+		return;
+	struct ew_event h = {.type = EW_EV_POLICY};
+	tr_event_header(tr, t, &h);
+	const char *path = v->path ? v->path : "";
+	size_t lens[6] = {h.comm.len, h.exe.ptr ? h.exe.len : 0, strlen(path), strlen(v->rule),
+			  strlen(v->reason), v->has_tip ? strlen(v->tip) : 0};
+	size_t total = 6;
+	for (int i = 0; i < 6; i++)
+		total += lens[i];
+	struct pnote *n = calloc(1, sizeof(*n) + total);
+	if (!n)
+		return;
+	n->ev = h;
+	char *p = n->data;
+	p = put(p, &n->ev.comm, h.comm.ptr ? h.comm.ptr : "", lens[0]);
+	if (h.exe.ptr)
+		p = put(p, &n->ev.exe, h.exe.ptr, lens[1]);
+	struct ew_policy *pe = &n->ev.policy;
+	pe->action = v->act;
+	pe->check = v->check;
+	p = put(p, &pe->path, path, lens[2]);
+	p = put(p, &pe->rule, v->rule, lens[3]);
+	p = put(p, &pe->reason, v->reason, lens[4]);
+	if (v->has_tip)
+		p = put(p, &pe->tip, v->tip, lens[5]);
+	n->ev.time_mono_ns = ew_now_mono();
+	n->ev.time_wall_ns = ew_now_wall();
+	tr_defer(tr, publish_note, n);
+}
+
+/* A path as a literal pattern: metacharacters and blanks escaped. */
+static void escape_pattern(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 3 < cap; i++) {
+		char c = s[i];
+		if (c == '*' || c == '?' || c == '[' || c == '\\' || c == ' ' || c == '\t' || c == '#')
+			out[o++] = '\\';
+		out[o++] = c;
+	}
+	out[o] = '\0';
+}
+
+static void set_rule(const struct ew_pol *p, struct verdict *v, struct ew_ploc loc)
+{
+	ew_ploc_format(p, loc, v->rule, sizeof(v->rule));
+}
+
+/* ---- opening files from the tracee's point of view ------------------------------------- */
+
+static void bin_close(struct bin *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b->path);
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+}
+
+/* Opens where (a tracer-side path), fills b. Returns 0 or -errno. */
+static int bin_open(struct gmod *m, const char *where, bool nofollow, struct bin *b)
+{
+	int fl = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0);
+	b->fd = open(where, fl);
+	b->readable = b->fd >= 0;
+	if (b->fd < 0 && (errno == EACCES || errno == EPERM))
+		b->fd = open(where, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	if (b->fd < 0)
+		return -errno;
+	if (fstat(b->fd, &b->st) < 0)
+		return -errno;
+	char link[64];
+	snprintf(link, sizeof(link), "fd/%d", b->fd);
+	if (ew_procfs_readlink(getpid(), link, &m->tmp) < 0)
+		return -ENOENT;
+	b->path = strndup(m->tmp.ptr, m->tmp.len);
+	if (!b->path)
+		return -ENOMEM;
+	b->len = m->tmp.len;
+	if (!S_ISREG(b->st.st_mode) || !b->readable)
+		return 0;
+	unsigned char head[EW_BINPRM_BUF];
+	ssize_t n = pread(b->fd, head, sizeof(head), 0);
+	if (n >= 2 && head[0] == '#' && head[1] == '!')
+		b->script = true;
+	else if (n >= 4 && !memcmp(head, "\177ELF", 4))
+		b->elf = ew_elf_facts_fd(b->fd, &b->ef) == 0;
+	return 0;
+}
+
+/* The tracer-side path reaching (dirfd, path) in the tracee. */
+static int tracee_where(struct ew_buf *out, pid_t tid, int dirfd, const char *path, size_t plen)
+{
+	ew_buf_clear(out);
+	if (plen && path[0] == '/')
+		return ew_buf_printf(out, "/proc/%d/root", (int)tid) ?: ew_buf_append(out, path, plen);
+	if (dirfd != AT_FDCWD)
+		return ew_buf_printf(out, "/proc/%d/fd/%d/", (int)tid, dirfd) ?:
+		       ew_buf_append(out, path, plen);
+	return ew_buf_printf(out, "/proc/%d/cwd/", (int)tid) ?: ew_buf_append(out, path, plen);
+}
+
+/* ---- checks ------------------------------------------------------------------------------ */
+
+static bool is_fileless(const struct bin *b)
+{
+	return b->st.st_nlink == 0 || !strncmp(b->path, "/memfd:", 7);
+}
+
+/* Caller ids from /proc/TID/status: effective uid, gid, supplementary groups. */
+static bool caller_ids(pid_t tid, uid_t *euid, gid_t *egid, gid_t *groups, size_t *ngroups)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	size_t cap = *ngroups;
+	*ngroups = 0;
+	unsigned long r, e;
+	char *l = strstr(buf, "\nUid:");
+	if (!l || sscanf(l + 5, "%lu %lu", &r, &e) != 2)
+		return false;
+	*euid = (uid_t)e;
+	l = strstr(buf, "\nGid:");
+	if (!l || sscanf(l + 5, "%lu %lu", &r, &e) != 2)
+		return false;
+	*egid = (gid_t)e;
+	l = strstr(buf, "\nGroups:");
+	if (l) {
+		char *p = l + 8, *end;
+		while (*ngroups < cap) {
+			unsigned long g = strtoul(p, &end, 10);
+			if (end == p)
+				break;
+			groups[(*ngroups)++] = (gid_t)g;
+			p = end;
+		}
+	}
+	return true;
+}
+
+/* TPE: is the file's directory trusted? Returns true when trusted; reason otherwise. */
+static bool tpe_trusted(const struct ew_pol *p, const struct bin *b, uid_t euid, char *why,
+			size_t wlen)
+{
+	char dir[PATH_MAX_READ + 1];
+	const char *slash = memrchr(b->path, '/', b->len);
+	size_t dl = slash ? (size_t)(slash - b->path) : 0;
+	if (dl >= sizeof(dir))
+		dl = sizeof(dir) - 1;
+	if (dl == 0) {
+		dir[0] = '/';
+		dl = 1;
+	} else {
+		memcpy(dir, b->path, dl);
+	}
+	dir[dl] = '\0';
+	struct stat st;
+	if (stat(dir, &st) < 0) {
+		snprintf(why, wlen, "cannot stat directory %s: %s", dir, strerror(errno));
+		return false;
+	}
+	bool owner_ok = st.st_uid == 0 || (p->tpe_user && st.st_uid == euid);
+	if (!owner_ok) {
+		snprintf(why, wlen, "directory %s is owned by uid %u, not root%s", dir, (unsigned)st.st_uid,
+			 p->tpe_user ? " or the user" : "");
+		return false;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, wlen, "directory %s is writable by %s", dir,
+			 (st.st_mode & S_IWOTH) ? "others" : "its group");
+		return false;
+	}
+	return true;
+}
+
+static bool tpe_applies(const struct ew_pol *p, pid_t tid, uid_t *euid)
+{
+	gid_t egid, groups[256];
+	size_t ng = 256;
+	*euid = (uid_t)-1;
+	if (!caller_ids(tid, euid, &egid, groups, &ng))
+		return true;
+	if (p->tpe_gid < 0)
+		return true;
+	bool member = egid == (gid_t)p->tpe_gid;
+	for (size_t i = 0; i < ng && !member; i++)
+		member = groups[i] == (gid_t)p->tpe_gid;
+	/* tpe gid N: members of N are trusted; negated: only members of N are checked. */
+	return p->tpe_negate ? member : !member;
+}
+
+static void deny_check(const struct ew_pol *p, struct verdict *v, enum ew_pcheck c,
+		       const struct bin *b, const char *reason)
+{
+	v->act = (enum ew_action)p->check[c];
+	v->check = c == EW_PC_TPE ? "tpe" : "elf";
+	v->path = b->path;
+	set_rule(p, v, p->check_loc[c]);
+	if (!strcmp(v->rule, "default"))
+		snprintf(v->rule, sizeof(v->rule), "default:check %s", ew_pcheck_name(c));
+	snprintf(v->reason, sizeof(v->reason), "%s", reason);
+	snprintf(v->tip, sizeof(v->tip), "check %s off", ew_pcheck_name(c));
+	v->has_tip = true;
+}
+
+/* Runs every check; returns true when v holds a denial (or the final allow/warn). Warnings met
+ * on the way are emitted at once. */
+static void decide(struct gmod *m, struct tracer *tr, struct tr_task *t, struct bin *bins,
+		   size_t nb, size_t elf_idx, struct verdict *v)
+{
+	const struct ew_pol *p = m->pol;
+	struct bin *prog = &bins[0];
+
+	/* segvguard */
+	if (p->sg_max && ew_segvguard_suspended(m->sg, p, prog->path, prog->len, ew_now_mono() / 1000000000u)) {
+		v->act = p->sg_act;
+		v->check = "segvguard";
+		v->path = prog->path;
+		set_rule(p, v, p->sg_loc);
+		snprintf(v->reason, sizeof(v->reason),
+			 "crashed %u times within %u s: suspended for %u s", p->sg_max, p->sg_expiry,
+			 p->sg_suspension);
+		snprintf(v->tip, sizeof(v->tip), "segvguard off");
+		v->has_tip = true;
+		if (ew_action_denies(v->act))
+			return;
+		emit(tr, t, v);
+	}
+
+	/* path rules */
+	long first_rule = -2;
+	for (size_t i = 0; i < nb; i++) {
+		long rule;
+		enum ew_action a = ew_pol_match_path(p, bins[i].path, bins[i].len, &rule);
+		if (i == 0)
+			first_rule = rule;
+		if (a == EW_ACT_ALLOW)
+			continue;
+		v->act = a;
+		v->check = "path";
+		v->path = bins[i].path;
+		if (rule >= 0)
+			set_rule(p, v, p->rules[rule].loc);
+		else
+			set_rule(p, v, p->def_loc);
+		char esc[PATH_MAX_READ * 2 + 8];
+		escape_pattern(bins[i].path, bins[i].len, esc, sizeof(esc));
+		snprintf(v->reason, sizeof(v->reason), "%s %s by %s",
+			 i == 0 ? "program" : (bins[i].elf ? "ELF interpreter" : "script interpreter"),
+			 ew_action_denies(a) ? "denied" : "matched", rule >= 0 ? "a rule" : "the default");
+		snprintf(v->tip, sizeof(v->tip), "%s %s", ew_action_denies(a) ? "allow" : "deny", esc);
+		v->has_tip = true;
+		if (ew_action_denies(a))
+			return;
+		emit(tr, t, v); /* warn */
+	}
+
+	/* TPE */
+	if (p->check[EW_PC_TPE] >= 0) {
+		uid_t euid;
+		if (tpe_applies(p, t->tid, &euid)) {
+			for (size_t i = 0; i < nb; i++) {
+				char why[4400];
+				if (is_fileless(&bins[i]) || tpe_trusted(p, &bins[i], euid, why, sizeof(why)))
+					continue;
+				char reason[4500];
+				snprintf(reason, sizeof(reason), "untrusted path: %s", why);
+				deny_check(p, v, EW_PC_TPE, &bins[i], reason);
+				if (ew_action_denies(v->act))
+					return;
+				emit(tr, t, v);
+			}
+		}
+	}
+
+	/* What the program is */
+	if (p->check[EW_PC_FILELESS] >= 0 && is_fileless(prog)) {
+		deny_check(p, v, EW_PC_FILELESS, prog, "fileless exec (memfd or deleted file)");
+		if (ew_action_denies(v->act))
+			return;
+		emit(tr, t, v);
+	}
+	if (p->check[EW_PC_SCRIPT] >= 0 && prog->script) {
+		deny_check(p, v, EW_PC_SCRIPT, prog, "script exec");
+		if (ew_action_denies(v->act))
+			return;
+		emit(tr, t, v);
+	}
+	if (elf_idx < nb) {
+		const struct bin *e = &bins[elf_idx];
+		const struct ew_elf_facts *f = &e->ef;
+		struct {
+			enum ew_pcheck c;
+			bool hit;
+			const char *why;
+		} ec[] = {
+			{EW_PC_LDSO, ew_elf_is_ldso(f), "shared object run directly (ld.so indirection)"},
+			{EW_PC_ELF32, f->is32, "32-bit ELF"},
+			{EW_PC_DYNAMIC, f->has_interp, "dynamically linked ELF"},
+			{EW_PC_STATIC, !f->has_interp, "statically linked ELF"},
+			{EW_PC_NOPIE, !ew_elf_is_pie(f), "ELF is not position independent (PIE)"},
+			{EW_PC_EXECSTACK, f->exec_stack,
+			 f->gnu_stack ? "ELF has an executable stack (PT_GNU_STACK with X)" :
+					"ELF has an executable stack (no PT_GNU_STACK)"},
+		};
+		for (size_t i = 0; i < sizeof(ec) / sizeof(ec[0]); i++) {
+			if (p->check[ec[i].c] < 0 || !ec[i].hit)
+				continue;
+			deny_check(p, v, ec[i].c, e, ec[i].why);
+			if (ew_action_denies(v->act))
+				return;
+			emit(tr, t, v);
+		}
+	}
+
+	/* force */
+	for (size_t i = 0; i < nb; i++) {
+		const struct ew_pforce *f = ew_pol_force_for(p, bins[i].path, bins[i].len);
+		if (!f)
+			continue;
+		uint8_t d[EW_HASH_MAX];
+		int r = bins[i].readable ? ew_hash_file(m->hashes, bins[i].fd, &bins[i].st, f->algo, d) : -EACCES;
+		if (r == 0 && !memcmp(d, f->digest, f->dlen))
+			continue;
+		v->act = f->act;
+		v->check = "force";
+		v->path = bins[i].path;
+		set_rule(p, v, f->loc);
+		char esc[PATH_MAX_READ * 2 + 8];
+		escape_pattern(bins[i].path, bins[i].len, esc, sizeof(esc));
+		if (r == 0) {
+			char have[EW_HASH_MAX * 2 + 1], want[EW_HASH_MAX * 2 + 1];
+			ew_hex(d, f->dlen, have);
+			ew_hex(f->digest, f->dlen, want);
+			snprintf(v->reason, sizeof(v->reason), "checksum mismatch: %s:%s is not %s",
+				 ew_hash_name(f->algo), have, want);
+			snprintf(v->tip, sizeof(v->tip), "force %s %s:%s", esc, ew_hash_name(f->algo), have);
+		} else {
+			snprintf(v->reason, sizeof(v->reason), "cannot compute the checksum: %s", strerror(-r));
+			snprintf(v->tip, sizeof(v->tip), "make the file readable by execwatch");
+		}
+		v->has_tip = true;
+		if (ew_action_denies(v->act))
+			return;
+		emit(tr, t, v);
+	}
+
+	/* Allowed. */
+	v->act = EW_ACT_ALLOW;
+	v->check = "path";
+	v->path = prog->path;
+	if (first_rule >= 0)
+		set_rule(p, v, p->rules[first_rule].loc);
+	else
+		set_rule(p, v, p->def_loc);
+	snprintf(v->reason, sizeof(v->reason), "allowed by %s", first_rule >= 0 ? "a rule" : "the default");
+	char esc[PATH_MAX_READ * 2 + 8];
+	escape_pattern(prog->path, prog->len, esc, sizeof(esc));
+	snprintf(v->tip, sizeof(v->tip), "deny %s", esc);
+	v->has_tip = true;
+}
+
+/* ---- the module -------------------------------------------------------------------------- */
+
+static void g_want(struct tracer *tr, void *mstate, struct tr_sysset *set)
+{
+	struct gmod *m = mstate;
+	(void)tr;
+	tr_sysset_add(set, m->nr_execve);
+	tr_sysset_add(set, m->nr_execveat);
+}
+
+static struct gtask *gtask_of(struct gmod *m, struct tr_task *t)
+{
+	struct gtask *g = t->mod[m->index];
+	if (!g) {
+		g = calloc(1, sizeof(*g));
+		t->mod[m->index] = g;
+	}
+	return g;
+}
+
+/* Carries out a denial. */
+static void enforce(struct tracer *tr, struct tr_task *t, enum ew_action act)
+{
+	t->sc.denied = true;
+	t->sc.deny_errno = EACCES;
+	switch (act) {
+	case EW_ACT_KILL:
+		kill(t->tgid, SIGKILL);
+		break;
+	case EW_ACT_STOP:
+		kill(t->tgid, SIGSTOP);
+		break;
+	case EW_ACT_ABORT:
+		(void)syscall(SYS_tgkill, t->tgid, t->tid, SIGABRT);
+		break;
+	case EW_ACT_EXIT:
+		tr->s->exit_override = EACCES;
+		ew_session_stop(tr->s, SIGKILL, 1);
+		break;
+	default:
+		break;
+	}
+}
+
+static unsigned g_enter(struct tracer *tr, void *mstate, struct tr_task *t)
+{
+	struct gmod *m = mstate;
+	struct tr_sc *sc = &t->sc;
+	bool at = sc->nr == m->nr_execveat;
+	if (sc->nr != m->nr_execve && !at)
+		return 0;
+	struct gtask *g = gtask_of(m, t);
+	if (!g)
+		return 0;
+	g->armed = false;
+	if (sc->denied)
+		return 0; /* another module already refused it */
+
+	int dirfd = at ? (int)sc->args[0] : AT_FDCWD;
+	uint32_t atfl = at ? (uint32_t)sc->args[4] : 0;
+	char path[PATH_MAX_READ + 1];
+	ssize_t n = tr_mem_read(t->tid, sc->args[at ? 1 : 0], path, PATH_MAX_READ);
+	if (n <= 0)
+		return 0; /* unreadable: the kernel fails it with EFAULT */
+	size_t plen = strnlen(path, (size_t)n);
+	if (plen == (size_t)n)
+		return 0; /* longer than PATH_MAX: ENAMETOOLONG */
+	path[plen] = '\0';
+
+	struct bin bins[MAX_BINS];
+	for (int i = 0; i < MAX_BINS; i++) {
+		memset(&bins[i], 0, sizeof(bins[i]));
+		bins[i].fd = -1;
+	}
+	size_t nb = 0;
+	int r;
+	if (at && (atfl & AT_EMPTY_PATH) && plen == 0) {
+		ew_buf_clear(&m->tmp);
+		char where[64];
+		snprintf(where, sizeof(where), "/proc/%d/fd/%d", (int)t->tid, dirfd);
+		r = bin_open(m, where, false, &bins[0]);
+	} else {
+		if (!plen)
+			return 0; /* ENOENT */
+		struct ew_buf w = EW_BUF_INIT;
+		r = tracee_where(&w, t->tid, dirfd, path, plen);
+		if (r == 0)
+			r = bin_open(m, w.ptr, (atfl & AT_SYMLINK_NOFOLLOW) != 0, &bins[0]);
+		ew_buf_free(&w);
+	}
+	nb = 1;
+	if (r < 0 || !S_ISREG(bins[0].st.st_mode)) {
+		/* Nothing the kernel could run (it will fail the call), or we cannot see it: the
+		 * exec goes ahead only if the kernel can run it, which post-exec verification
+		 * then cannot vouch for. Deny what we cannot check, unless it cannot run. */
+		if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP || r == -ENAMETOOLONG ||
+		    (r == 0 && !S_ISREG(bins[0].st.st_mode)) || r == -EBADF) {
+			bin_close(&bins[0]);
+			return 0;
+		}
+		struct verdict v = {.act = EW_ACT_DENY, .check = "path", .path = path};
+		snprintf(v.rule, sizeof(v.rule), "default");
+		snprintf(v.reason, sizeof(v.reason), "cannot examine the program: %s", strerror(-r));
+		emit(tr, t, &v);
+		enforce(tr, t, EW_ACT_DENY);
+		bin_close(&bins[0]);
+		return 0;
+	}
+	/* Follow "#!" interpreters, then the ELF's PT_INTERP. */
+	size_t elf_idx = MAX_BINS;
+	while (nb < MAX_BINS) {
+		struct bin *b = &bins[nb - 1];
+		char ip[PATH_MAX_READ + 1];
+		size_t il = 0;
+		if (b->script) {
+			struct ew_binfmt bf;
+			unsigned char head[EW_BINPRM_BUF];
+			ssize_t hn = pread(b->fd, head, sizeof(head), 0);
+			if (hn <= 0)
+				break;
+			ew_binfmt_parse(head, (size_t)hn, -1, &bf);
+			if (!bf.interp_len || bf.interp_len > PATH_MAX_READ)
+				break;
+			memcpy(ip, bf.interp, bf.interp_len);
+			il = bf.interp_len;
+		} else if (b->elf) {
+			elf_idx = nb - 1;
+			if (!b->ef.has_interp)
+				break;
+			il = strlen(b->ef.interp);
+			memcpy(ip, b->ef.interp, il);
+		} else {
+			break;
+		}
+		ip[il] = '\0';
+		struct ew_buf w = EW_BUF_INIT;
+		r = tracee_where(&w, t->tid, AT_FDCWD, ip, il);
+		if (r == 0)
+			r = bin_open(m, w.ptr, false, &bins[nb]);
+		ew_buf_free(&w);
+		if (r < 0) {
+			bin_close(&bins[nb]);
+			break; /* the kernel will fail (ENOENT): nothing runs */
+		}
+		nb++;
+		if (b->elf)
+			break; /* PT_INTERP is the last one */
+	}
+
+	struct verdict v;
+	memset(&v, 0, sizeof(v));
+	decide(m, tr, t, bins, nb, elf_idx, &v);
+	emit(tr, t, &v);
+	if (ew_action_denies(v.act)) {
+		enforce(tr, t, v.act);
+	} else {
+		/* The file the kernel will map as the program: the ELF at the end of the chain (or,
+		 * when we could not read it, the last file: then only /proc/PID/exe is compared). */
+		size_t x = elf_idx < nb ? elf_idx : nb - 1;
+		g->armed = true;
+		g->check_maps = elf_idx < nb;
+		g->exe_dev = bins[x].st.st_dev;
+		g->exe_ino = bins[x].st.st_ino;
+		g->has_interp = x + 1 < nb;
+		if (g->has_interp) {
+			g->in_dev = bins[x + 1].st.st_dev;
+			g->in_ino = bins[x + 1].st.st_ino;
+		}
+		snprintf(g->path, sizeof(g->path), "%s", bins[x].path);
+	}
+	for (size_t i = 0; i < nb; i++)
+		bin_close(&bins[i]);
+	return 0;
+}
+
+/* Compares the new image's mappings with what was checked; returns false on a mismatch. */
+static bool verify_maps(pid_t pid, const struct gtask *g, char *why, size_t wlen)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		snprintf(why, wlen, "cannot stat the new program: %s", strerror(errno));
+		return errno == ENOENT || errno == ESRCH; /* already gone: nothing runs */
+	}
+	if (st.st_dev != g->exe_dev || st.st_ino != g->exe_ino) {
+		snprintf(why, wlen, "the program run (dev %u:%u inode %" PRIu64 ") is not the one checked (dev %u:%u inode %" PRIu64 ")",
+			 major(st.st_dev), minor(st.st_dev), (uint64_t)st.st_ino, major(g->exe_dev),
+			 minor(g->exe_dev), g->exe_ino);
+		return false;
+	}
+	if (!g->check_maps)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		snprintf(why, wlen, "cannot read the mappings: %s", strerror(errno));
+		return false;
+	}
+	char line[4608];
+	bool ok = true, saw_interp = false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		unsigned long long ino;
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &min, &ino) != 3 || ino == 0)
+			continue;
+		uint64_t dev = makedev(maj, min);
+		if (dev == g->exe_dev && ino == g->exe_ino)
+			continue;
+		if (g->has_interp && dev == g->in_dev && ino == g->in_ino) {
+			saw_interp = true;
+			continue;
+		}
+		snprintf(why, wlen, "an unchecked file is mapped (dev %u:%u inode %llu)", maj, min, ino);
+		ok = false;
+		break;
+	}
+	fclose(f);
+	if (ok && g->has_interp && !saw_interp) {
+		snprintf(why, wlen, "the ELF interpreter mapped is not the one checked");
+		ok = false;
+	}
+	return ok;
+}
+
+static void g_exec(struct tracer *tr, void *mstate, struct tr_task *t, pid_t old_tid)
+{
+	struct gmod *m = mstate;
+	(void)old_tid;
+	struct gtask *g = t->mod[m->index];
+	if (!g || !g->armed) {
+		/* An exec we did not approve: the file appeared or changed after the entry. */
+		struct verdict v = {.act = EW_ACT_KILL, .check = "verify", .path = "?"};
+		snprintf(v.rule, sizeof(v.rule), "default");
+		snprintf(v.reason, sizeof(v.reason), "the exec was not checked at its entry");
+		emit(tr, t, &v);
+		kill(t->tgid, SIGKILL);
+		return;
+	}
+	g->armed = false;
+	char why[512];
+	if (verify_maps(t->tgid, g, why, sizeof(why)))
+		return;
+	struct verdict v = {.act = EW_ACT_KILL, .check = "verify", .path = g->path};
+	snprintf(v.rule, sizeof(v.rule), "default");
+	snprintf(v.reason, sizeof(v.reason), "swapped between check and exec: %s", why);
+	emit(tr, t, &v);
+	kill(t->tgid, SIGKILL);
+}
+
+static void g_task_gone(struct tracer *tr, void *mstate, struct tr_task *t)
+{
+	struct gmod *m = mstate;
+	(void)tr;
+	free(t->mod[m->index]);
+	t->mod[m->index] = NULL;
+}
+
+static void on_exit_event(const struct ew_event *ev, void *ud)
+{
+	struct gmod *m = ud;
+	if (ev->exit.thread || !ev->exit.signaled || !ew_sig_dumps_core(ev->exit.signal) || !ev->exe.ptr)
+		return;
+	ew_segvguard_crash(m->sg, m->pol, ev->exe.ptr, ev->exe.len, ew_now_mono() / 1000000000u);
+}
+
+static void g_destroy(void *mstate)
+{
+	struct gmod *m = mstate;
+	ew_hash_cache_free(m->hashes);
+	ew_segvguard_free(m->sg);
+	ew_buf_free(&m->tmp);
+	free(m);
+}
+
+const struct tr_module tr_guard_module = {
+	.name = "guard",
+	.want = g_want,
+	.enter = g_enter,
+	.exec = g_exec,
+	.task_gone = g_task_gone,
+	.destroy = g_destroy,
+};
+
+int tr_guard_module_new(struct tracer *tr, void **mstate)
+{
+	struct gmod *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->pol = tr->s->policy;
+	m->s = tr->s;
+	m->nr_execve = ew_sys_lookup("execve");
+	m->nr_execveat = ew_sys_lookup("execveat");
+	m->index = tr->nmods;
+	int r = ew_hash_cache_new(&m->hashes);
+	if (r == 0)
+		r = ew_segvguard_new(&m->sg);
+	if (r == 0 && m->pol->sg_max) {
+		int id = ew_subscribe(tr->s, EW_MASK(EW_EV_EXIT), on_exit_event, m);
+		if (id < 0)
+			r = id;
+	}
+	if (r < 0) {
+		g_destroy(m);
+		return r;
+	}
+	*mstate = m;
+	return 0;
+}
