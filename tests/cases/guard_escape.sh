@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Exec guard escapes: with "allow /**" then "deny /tmp/**", a program in /tmp must never run,
+# whichever way it is started: directly, through a symlink in an allowed directory, through the
+# ELF loader, from a memfd, by execveat with a dirfd, as a script's interpreter, from a thread,
+# after vfork, by swapping a symlink between check and exec, from an untraced clone, after
+# trying ptrace, or after killing execwatch. Each attempt is a separate recording.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/guard.inc"
+need_ptrace
+
+G=$EW_PROGS/guard_escape
+
+
+run_mode() { # MODE ARG FILTER MSG
+	local mode=$1 arg=$2 filter=$3 msg=$4
+	rm -f "$MARKER"
+	if [ -n "$arg" ]; then
+		ew_record --policy "$POL" -- "$G" "$mode" "$VICTIM" "$arg"
+	else
+		ew_record --policy "$POL" -- "$G" "$mode" "$VICTIM"
+	fi
+	guard_no_escape "$mode"
+	[ -z "$filter" ] || assert_json "$filter" "$mode: $msg"
+}
+
+POLICY_EVENTS='def pol: .[] | select(.event == "policy");'
+
+# 1. direct
+run_mode direct "" "$POLICY_EVENTS"'[pol | select(.action == "deny" and .check == "path" and .path == $ENV.VICTIM)] | length == 1' \
+	"one path denial of the victim"
+assert_json "$POLICY_EVENTS"'[pol | select(.action == "deny")][0] | (.rule | endswith("policy.pol:2")) and .tip == ("allow " + $ENV.VICTIM)' \
+	"rule file:line and tip"
+assert_json '[execs | select(.procname == $ENV.VICTIM)][0] | .retval == -13 and .errno == "EACCES"' \
+	"the exec failed with EACCES"
+assert_match 'direct: errno EACCES' "$(cat "$T/rec.out")" "the program saw EACCES"
+
+# 2. symlink in an allowed directory
+ln -s "$VICTIM" "$ADIR/link"
+run_mode symlink "$ADIR/link" "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM)' \
+	"denied by the resolved path"
+
+# 3. ld.so /tmp/victim
+run_mode ldso "" "$POLICY_EVENTS"'any(pol; .action == "deny" and .check == "elf" and (.reason | test("ld.so")))' \
+	"ld.so indirection denied"
+
+# 4. memfd + fexecve
+run_mode memfd "" "$POLICY_EVENTS"'any(pol; .action == "deny" and (.path | startswith("/memfd:")) and (.reason | test("fileless")))' \
+	"fileless exec denied"
+
+# 5. execveat with a dirfd
+run_mode execveat "" "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM)' \
+	"execveat(dirfd) denied"
+
+# 6. a script in an allowed directory whose interpreter is denied
+printf '#!%s\nexit 0\n' "$VICTIM" >"$ADIR/script"
+chmod 755 "$ADIR/script"
+run_mode script "$ADIR/script" "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM and (.reason | test("interpreter")))' \
+	"denied interpreter"
+
+# 7. thread, 8. vfork
+run_mode thread "" "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM)' "exec from a thread denied"
+assert_match 'thread: errno EACCES' "$(cat "$T/rec.out")" "the thread saw EACCES"
+run_mode vfork "" "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM)' "exec after vfork denied"
+
+# 9. swap race: a symlink renamed between /bin/true and the victim while children exec it
+run_mode race "$ADIR/racelink" "" ""
+info "$(cat "$T/rec.out")"
+assert_json "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM)' \
+	"some race attempts were denied at the entry"
+
+# 10. CLONE_UNTRACED, ptrace by the tracee
+run_mode untraced "" "" ""
+run_mode ptrace "" "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM)' "exec after ptrace attempts denied"
+
+# 11. the tracee kills execwatch: the whole tree dies with it (PTRACE_O_EXITKILL)
+rm -f "$MARKER"
+ew_run kill "$EW_BIN" record -o "$T/k.db" --policy "$POL" -- "$G" killtracer "$VICTIM"
+[ "$EW_HUNG" = 0 ] || fail "killtracer: hung"
+sleep 0.5
+guard_no_escape "killtracer"
+[ "$EW_RC" = 137 ] || fail "killtracer: execwatch should have been killed (137), got $EW_RC"
