@@ -6,8 +6,14 @@
  * are allowed without a stop. The filter covers x86_64, i386 and x32 so a tracee cannot slip
  * past it by changing ABI (int 0x80, a 32-bit program, __X32_SYSCALL_BIT); libseccomp translates
  * each syscall into each ABI's numbering.
+ *
+ * No escape from tracing: clone() with CLONE_UNTRACED fails with EPERM in the filter itself (an
+ * argument check, so no other thread can change the flags between a check and the call, as it
+ * could in clone3's struct in memory), and clone3() fails with ENOSYS, on which the C library
+ * falls back to clone(). Every new task is therefore traced.
  */
 #include <errno.h>
+#include <linux/sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -30,8 +36,22 @@ int tr_seccomp_install(const struct tr_sysset *set, bool nnp)
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, nnp ? 1 : 0);
 	if (r < 0)
 		goto out;
+	/* No untraced children (see the top of this file). */
+	const struct scmp_arg_cmp untraced = {0, SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED};
+	const struct scmp_arg_cmp traced = {0, SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, 0};
+	r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, &untraced);
+	if (r < 0)
+		goto out;
+	if (tr_sysset_has(set, SCMP_SYS(clone))) {
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(clone), 1, &traced);
+		if (r < 0)
+			goto out;
+	}
+	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (r < 0 && r != -EDOM && r != -EFAULT)
+		goto out;
 	for (int nr = 0; nr < EW_SYS_MAX; nr++) {
-		if (!tr_sysset_has(set, nr))
+		if (!tr_sysset_has(set, nr) || nr == SCMP_SYS(clone) || nr == SCMP_SYS(clone3))
 			continue;
 		/* Native x86_64 number: libseccomp maps it into i386 and x32 itself. A syscall
 		 * missing on one ABI is skipped there. */

@@ -71,6 +71,8 @@ assert_json "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM
 
 # 10. CLONE_UNTRACED, ptrace by the tracee
 run_mode untraced "" "" ""
+assert_match 'untraced: errno EPERM' "$(cat "$T/rec.out")" "clone(CLONE_UNTRACED) is refused"
+assert_match 'clone3: errno ENOSYS' "$(cat "$T/rec.out")" "clone3 is refused (the C library falls back to clone)"
 run_mode ptrace "" "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM)' "exec after ptrace attempts denied"
 
 # 11. the tracee kills execwatch: the whole tree dies with it (PTRACE_O_EXITKILL)
@@ -80,3 +82,11 @@ ew_run kill "$EW_BIN" record -o "$T/k.db" --policy "$POL" -- "$G" killtracer "$V
 sleep 0.5
 guard_no_escape "killtracer"
 [ "$EW_RC" = 137 ] || fail "killtracer: execwatch should have been killed (137), got $EW_RC"
+
+# Without any policy the tracer still refuses untraced children (the base promise: no escape).
+ew_record -- "$G" untraced "$EW_PROGS/exit_code"
+assert_match 'untraced: errno EPERM' "$(cat "$T/rec.out")" "no policy: clone(CLONE_UNTRACED) refused"
+assert_match 'clone3: errno ENOSYS' "$(cat "$T/rec.out")" "no policy: clone3 refused"
+# and ordinary threads and forks still work (glibc falls back from clone3 to clone)
+ew_record -- "$G" thread "$EW_PROGS/exit_code"
+assert_status 0

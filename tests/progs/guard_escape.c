@@ -16,13 +16,15 @@
  *   vfork       vfork, then execve(VICTIM) in the child
  *   race        ARG names a symlink in an allowed directory; a thread keeps renaming a link to
  *               /bin/true and a link to VICTIM over it while children execve(ARG) 300 times
- *   untraced    clone(CLONE_UNTRACED) and execve(VICTIM) in the child
+ *   untraced    clone(CLONE_UNTRACED) and execve(VICTIM) in the child; then clone3 with
+ *               CLONE_UNTRACED (prints "untraced: errno E" and "clone3: errno E")
  *   ptrace      a child tries PTRACE_TRACEME and to attach to its parent, then execve(VICTIM)
  *   killtracer  kill(getppid(), SIGKILL) (execwatch), then execve(VICTIM)
  */
 #include "progs.h"
 
 #include <libgen.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -180,10 +182,28 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "untraced")) {
 		static char stack[64 * 1024];
 		pid_t pid = clone(child_untraced, stack + sizeof(stack), CLONE_UNTRACED | SIGCHLD, NULL);
-		if (pid < 0)
-			return report(mode, errno);
-		int st = wait_child(pid);
-		printf("untraced: child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		if (pid < 0) {
+			report(mode, errno);
+		} else {
+			int st = wait_child(pid);
+			printf("untraced: child status %d\n",
+			       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		}
+		/* clone3 with CLONE_UNTRACED: a fork-like call (no new stack needed). */
+		struct {
+			uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+		} ca = {.flags = CLONE_UNTRACED, .exit_signal = SIGCHLD};
+		long c = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (c == 0) {
+			raw_execve(victim, vargs, environ);
+			_exit(1);
+		}
+		if (c > 0) {
+			wait_child((pid_t)c);
+			printf("clone3: child %ld\n", c);
+			return 0;
+		}
+		printf("clone3: errno %s\n", strerrorname_np(errno));
 		return 0;
 	}
 	if (!strcmp(mode, "ptrace")) {
