@@ -84,9 +84,9 @@ guard_no_escape "killtracer"
 [ "$EW_RC" = 137 ] || fail "killtracer: execwatch should have been killed (137), got $EW_RC"
 
 # Without any policy the tracer still refuses untraced children (the base promise: no escape).
-ew_record -- "$G" untraced "$EW_PROGS/exit_code"
+ew_record -- "$G" untraced "$EW_PROGS/victim"
 assert_match 'untraced: errno EPERM' "$(cat "$T/rec.out")" "no policy: clone(CLONE_UNTRACED) refused"
 assert_match 'clone3: errno ENOSYS' "$(cat "$T/rec.out")" "no policy: clone3 refused"
 # and ordinary threads and forks still work (glibc falls back from clone3 to clone)
-ew_record -- "$G" thread "$EW_PROGS/exit_code"
+ew_record -- "$G" thread "$EW_PROGS/victim"
 assert_status 0
