@@ -10,6 +10,11 @@
 int ew_cmd_record(int argc, char **argv); /* also `trace` when argv[0] is "trace" */
 int ew_cmd_report(int argc, char **argv);
 int ew_cmd_policy(int argc, char **argv); /* policy check|learn */
+int ew_cmd_deps(int argc, char **argv);
+
+/* Prints the one-line message for a failed ew_report_open()/load() of path (report, deps). */
+struct ew_report_err;
+void ew_report_open_error(const char *path, int r, const struct ew_report_err *err);
 
 /* Prints "execwatch: " + the formatted message + "\n" to stderr. */
 void ew_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,6 +13,8 @@ static const char usage[] =
 	"  trace [--json FILE|-] -- COMMAND              print COMMAND's execs live\n"
 	"  report [-i FILE] [--json]                     show a recorded process tree\n"
 	"  policy check FILE... | learn [-i FILE]        validate or learn an exec policy\n"
+	"  deps [-i FILE] [--format text|json|tree]      the dependency manifest (record --deps)\n"
+	"  deps --diff A.db B.db | --check FILE.json     compare runs / check this machine\n"
 	"\n"
 	"  execwatch <verb> --help   options of a verb\n"
 	"  execwatch --version       version\n"
@@ -31,6 +33,8 @@ int main(int argc, char **argv)
 		return ew_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(verb, "policy"))
 		return ew_cmd_policy(argc - 1, argv + 1);
+	if (!strcmp(verb, "deps"))
+		return ew_cmd_deps(argc - 1, argv + 1);
 	if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
 		printf("execwatch %s\n", ew_version());
 		return 0;

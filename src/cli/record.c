@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "deps/manifest.h"
 #include "execwatch.h"
 #include "options.h"
 #include "session.h"
@@ -224,6 +225,7 @@ int ew_cmd_record(int argc, char **argv)
 	}
 	struct created made = {{0}, 0};
 	int status = 1;
+	bool seal = false; /* --deps: checksum the dependencies once the database is closed */
 	r = ew_session_set_backend(s, o.backend);
 	if (r < 0) {
 		ew_err("backend '%s' is not available in this build%s", o.backend,
@@ -354,6 +356,7 @@ int ew_cmd_record(int argc, char **argv)
 		if (!status)
 			status = 1;
 	}
+	seal = o.deps && !o.trace && r >= 0;
 	goto out;
 fail:
 	g_session = NULL;
@@ -364,5 +367,16 @@ fail:
 out:
 	created_free(&made);
 	ew_session_free(s);
+	if (seal) {
+		struct ew_hashcache *cache = NULL;
+		r = ew_hashcache_open(NULL, &cache);
+		if (!r)
+			r = ew_deps_seal(o.output, cache);
+		if (r < 0)
+			ew_err("cannot store the checksums of the dependencies in '%s': %s", o.output,
+			       strerror(-r));
+		(void)ew_hashcache_save(cache);
+		ew_hashcache_free(cache);
+	}
 	return status;
 }

@@ -99,7 +99,7 @@ static const char *shown_name(struct ew_buf *b, const char *path)
 	return ew_buf_cstr(b);
 }
 
-static void open_error(const char *path, int r, const struct ew_report_err *err)
+void ew_report_open_error(const char *path, int r, const struct ew_report_err *err)
 {
 	struct ew_buf b = EW_BUF_INIT;
 	const char *name = shown_name(&b, path);
@@ -149,7 +149,7 @@ int ew_cmd_report(int argc, char **argv)
 		r = ew_report_load(db, &rep, &err);
 	ew_report_close(db);
 	if (r < 0) {
-		open_error(o.input, r, &err);
+		ew_report_open_error(o.input, r, &err);
 		return 1;
 	}
 	struct ew_render_opts ro = {.file = o.input};

@@ -23,6 +23,11 @@ struct ew_report_db {
 	sqlite3 *db;
 };
 
+struct sqlite3 *ew_report_sqlite(struct ew_report_db *db)
+{
+	return db ? db->db : NULL;
+}
+
 static void set_detail(struct ew_report_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void set_detail(struct ew_report_err *err, const char *fmt, ...)

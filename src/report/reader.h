@@ -38,6 +38,11 @@ struct ew_report_db;
 int ew_report_open(const char *path, struct ew_report_db **out, struct ew_report_err *err);
 void ew_report_close(struct ew_report_db *db);
 
+/* The open database's SQLite handle (borrowed: valid until ew_report_close()), for readers of
+ * other tables (execwatch deps). */
+struct sqlite3;
+struct sqlite3 *ew_report_sqlite(struct ew_report_db *db);
+
 /* A decoded string vector (argv). */
 struct ew_report_strv {
 	struct ew_str *v;

@@ -106,8 +106,7 @@ static const char schema_sql[] =
 	"CREATE TABLE libraries (" COMMON_DEFS "path TEXT, " FILE_DEFS("file")
 	", program TEXT, at_exec INTEGER NOT NULL, kind TEXT, soname TEXT);\n"
 	"CREATE TABLE digests (path TEXT PRIMARY KEY NOT NULL, dev INTEGER, ino INTEGER, "
-	"size INTEGER, mtime INTEGER, ctime INTEGER, sha256 TEXT, error TEXT, "
-	"package TEXT) WITHOUT ROWID;\n"
+	"mode INTEGER, size INTEGER, mtime INTEGER, ctime INTEGER, sha256 TEXT, error TEXT) WITHOUT ROWID;\n"
 	"CREATE TABLE policy (" COMMON_DEFS
 	"action TEXT NOT NULL, check_name TEXT, path TEXT, rule TEXT, reason TEXT, tip TEXT);\n"
 	"CREATE TABLE lost (" COMMON_DEFS "count INTEGER NOT NULL, source TEXT);\n"

@@ -6,3 +6,11 @@ if(TARGET prog_deps_dlopen)
   add_dependencies(prog_deps_dlopen ewdep)
   target_link_libraries(prog_deps_dlopen PRIVATE ${CMAKE_DL_LIBS})
 endif()
+# The same library with another value: the "changed library" of the diff/check tests.
+add_library(ewdep43 SHARED ${CMAKE_CURRENT_SOURCE_DIR}/progs/lib/ewdep.c)
+target_compile_definitions(ewdep43 PRIVATE EWDEP_VALUE=43)
+set_target_properties(ewdep43 PROPERTIES OUTPUT_NAME ewdep43
+  LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/progs)
+if(TARGET prog_deps_dlopen)
+  add_dependencies(prog_deps_dlopen ewdep43)
+endif()
