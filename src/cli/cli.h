@@ -15,6 +15,7 @@ int ew_cmd_deps(int argc, char **argv);
 /* Prints the one-line message for a failed ew_report_open()/load() of path (report, deps). */
 struct ew_report_err;
 void ew_report_open_error(const char *path, int r, const struct ew_report_err *err);
+int ew_cmd_monitor(int argc, char **argv); /* eBPF: every exec on the host */
 
 /* Prints "execwatch: " + the formatted message + "\n" to stderr. */
 void ew_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

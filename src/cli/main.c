@@ -15,6 +15,8 @@ static const char usage[] =
 	"  policy check FILE... | learn [-i FILE]        validate or learn an exec policy\n"
 	"  deps [-i FILE] [--format text|json|tree]      the dependency manifest (record --deps)\n"
 	"  deps --diff A.db B.db | --check FILE.json     compare runs / check this machine\n"
+	"  monitor [--json FILE|-] [-o FILE.db] [--comm NAME] [--failed]\n"
+	"                                                every exec on the host, live (eBPF, root)\n"
 	"\n"
 	"  execwatch <verb> --help   options of a verb\n"
 	"  execwatch --version       version\n"
@@ -35,6 +37,8 @@ int main(int argc, char **argv)
 		return ew_cmd_policy(argc - 1, argv + 1);
 	if (!strcmp(verb, "deps"))
 		return ew_cmd_deps(argc - 1, argv + 1);
+	if (!strcmp(verb, "monitor"))
+		return ew_cmd_monitor(argc - 1, argv + 1);
 	if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
 		printf("execwatch %s\n", ew_version());
 		return 0;

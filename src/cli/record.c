@@ -26,6 +26,9 @@
 #include "execwatch.h"
 #include "options.h"
 #include "session.h"
+#ifdef EW_HAVE_BPF
+#include "bpf/ewbpf.h"
+#endif
 
 int ew_ptrace_spawn_errno(struct ew_session *s);
 const char *ew_plugin_last_error(void);
@@ -186,6 +189,18 @@ static const char *attach_hint(int err)
 	}
 }
 
+/* The eBPF backend's explanation of a failed start, or NULL. */
+static const char *backend_error(struct ew_session *s)
+{
+#ifdef EW_HAVE_BPF
+	const char *e = ew_bpf_last_error(s);
+	return e && *e ? e : NULL;
+#else
+	(void)s;
+	return NULL;
+#endif
+}
+
 int ew_cmd_record(int argc, char **argv)
 {
 	struct ew_record_opts o;
@@ -229,7 +244,8 @@ int ew_cmd_record(int argc, char **argv)
 	r = ew_session_set_backend(s, o.backend);
 	if (r < 0) {
 		ew_err("backend '%s' is not available in this build%s", o.backend,
-		       strcmp(o.backend, "bpf") ? "" : "; use --backend ptrace");
+		       strcmp(o.backend, "bpf") ? "" :
+		       " (built without clang/bpftool/libbpf or with -DEW_BPF=OFF); use --backend ptrace");
 		goto out;
 	}
 	if (o.deps && (r = ew_session_trace_deps(s, true)) < 0) {
@@ -331,12 +347,17 @@ int ew_cmd_record(int argc, char **argv)
 		g_attached = 1;
 		r = ew_session_attach(s, o.attach_pid);
 		if (r < 0) {
-			ew_err("cannot attach to %d: %s", (int)o.attach_pid, attach_hint(-r));
+			const char *be = backend_error(s);
+			ew_err("cannot attach to %d: %s", (int)o.attach_pid, be ? be : attach_hint(-r));
 			goto fail;
 		}
 	} else {
 		r = ew_session_spawn(s, o.command);
 		if (r < 0) {
+			const char *be = backend_error(s);
+			if (be)
+				ew_err("cannot start '%s': %s", o.command[0], be);
+			else
 			ew_err("cannot start '%s': %s", o.command[0],
 			       r == -ECHILD ? "the child ended before it could be traced" :
 			       r == -EPERM || r == -EACCES ?
@@ -349,6 +370,12 @@ int ew_cmd_record(int argc, char **argv)
 	r = ew_session_run(s, &status);
 	g_session = NULL;
 	int spawn_err = ew_ptrace_spawn_errno(s);
+#ifdef EW_HAVE_BPF
+	if (!spawn_err)
+		spawn_err = ew_bpf_spawn_errno(s);
+	if (s->info.lost)
+		ew_err("%llu events were lost (ring buffer full)", (unsigned long long)s->info.lost);
+#endif
 	if (spawn_err)
 		ew_err("%s: %s", o.command[0], strerror(spawn_err));
 	if (r < 0) {

@@ -22,6 +22,7 @@
 
 #include "binfmt.h"
 #include "memory.h"
+#include "pathjoin.h"
 #include "procfs.h"
 #include "tracer.h"
 
@@ -44,35 +45,6 @@ static void pexec_free(struct pexec *p)
 		ew_arena_free(&p->arena);
 		free(p);
 	}
-}
-
-/* Appends path to base with a '/', folding "//" and "/./" (but keeping "..": resolving it
- * lexically could name a different file than the kernel would, so we do not guess). */
-static int join_clean(struct ew_buf *out, const char *base, size_t blen, const char *path,
-		      size_t plen)
-{
-	ew_buf_clear(out);
-	int r = 0;
-	if (base)
-		r = ew_buf_append(out, base, blen);
-	size_t i = 0;
-	while (!r && i < plen) {
-		while (i < plen && path[i] == '/')
-			i++;
-		size_t s = i;
-		while (i < plen && path[i] != '/')
-			i++;
-		size_t n = i - s;
-		if (n == 0 || (n == 1 && path[s] == '.'))
-			continue;
-		if (!(out->len && out->ptr[out->len - 1] == '/'))
-			r = ew_buf_putc(out, '/');
-		if (!r)
-			r = ew_buf_append(out, path + s, n);
-	}
-	if (!r && out->len == 0)
-		r = ew_buf_putc(out, '/');
-	return r;
 }
 
 /* Builds the tracer-side path that reaches what the tracee names by (dirfd, path). */
@@ -131,7 +103,7 @@ static void describe_program(struct xmod *m, pid_t tid, struct pexec *p)
 		if (!x->path.len)
 			return; /* ENOENT: there is no program to describe */
 		if (x->path.ptr[0] == '/') {
-			if (join_clean(name, NULL, 0, x->path.ptr, x->path.len) == 0)
+			if (ew_path_join_clean(name, NULL, 0, x->path.ptr, x->path.len) == 0)
 				x->procname = ew_arena_str(&p->arena, name->ptr, name->len);
 		} else {
 			struct ew_str base = x->cwd;
@@ -143,7 +115,7 @@ static void describe_program(struct xmod *m, pid_t tid, struct pexec *p)
 				if (ew_procfs_readlink(tid, fdname, &dir) == 0)
 					base = (struct ew_str){dir.ptr, dir.len};
 			}
-			if (base.ptr && join_clean(name, base.ptr, base.len, x->path.ptr, x->path.len) == 0)
+			if (base.ptr && ew_path_join_clean(name, base.ptr, base.len, x->path.ptr, x->path.len) == 0)
 				x->procname = ew_arena_str(&p->arena, name->ptr, name->len);
 			ew_buf_free(&dir);
 		}

@@ -113,6 +113,21 @@ need_ptrace() {
 	esac
 }
 
+# Skips (77) unless the eBPF backend is built and may load here (root, BPF permitted).
+need_bpf() {
+	local rc=0
+	timeout -k 5 60 "$EW_BIN" record --backend bpf -o "$T/bpf-probe.db" -- /bin/true \
+		</dev/null >/dev/null 2>"$T/bpf-probe.err" || rc=$?
+	rm -f "$T/bpf-probe.db"
+	case $rc in
+	0) ;;
+	*) if grep -q "not available in this build\|needs root\|not permitted\|no BTF" "$T/bpf-probe.err"; then
+		   skip "the eBPF backend cannot run here: $(head -n 1 "$T/bpf-probe.err")"
+	   fi
+	   fail "record --backend bpf -- /bin/true failed (status $rc): $(head -n 3 "$T/bpf-probe.err")" ;;
+	esac
+}
+
 # Skips when strace is missing or cannot trace here.
 need_strace() {
 	need_cmd strace python3
@@ -189,8 +204,9 @@ def problems:
   missing(["event", "seq", "time", "time_iso", "time_mono", "pid", "tid", "ppid", "comm", "exe",
            "backend"]) +
   need((.seq | ty("number")) and (.time | ty("number")) and (.time_mono | ty("number")) and
-       (.pid | ty("number")) and (.tid | ty("number")) and .pid > 0 and .tid > 0;
-       "seq, time, time_mono, pid, tid must be integers") +
+       (.pid | ty("number")) and (.tid | ty("number")) and
+       ((.pid > 0 and .tid > 0) or (.event == "lost" and .pid == 0 and .tid == 0));
+       "seq, time, time_mono, pid, tid must be integers (pid/tid 0 only for lost)") +
   need((.ppid | opt("number")) and (.comm | opt("string")) and (.exe | opt("string")) and
        (.backend | opt("string")) and (.time_iso | opt("string")); "ppid/comm/exe/backend types") +
   if .event == "exec" then

@@ -1,0 +1,1124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpf.c - the user half of the eBPF backend: load the programs (exec.bpf.c, through the
+ * bpftool skeleton), read the ring buffer, reassemble each exec from its records (events.h)
+ * and publish the same events as the ptrace backend.
+ *
+ * What the kernel side gives and what is completed here:
+ *  - kernel: pid/tid/ppid/comm, path/argv/env bytes (in full, up to the kernel's limits, cut
+ *    only past 16 MiB per vector and flagged), cwd/exe/stdin/dirfd paths walked from dentries,
+ *    stdin mode/inode, the executed file's dev/ino/mode/ctime (bprm->file), return value,
+ *    kernel_invoked (the parent is a kernel thread).
+ *  - here: procname (path joined with cwd or dirfd, like the ptrace backend), script/ELF kind
+ *    and interpreter (probed from the file, as ptrace does), stat facts of files the kernel
+ *    did not open (failed execs), wall-clock times.
+ * Lost records (full ring buffer) are counted per CPU in the kernel and published as
+ * EW_EV_LOST events (pid/tid 0) as soon as they are noticed; an exec that lost records has its
+ * argv/env flagged truncated.
+ */
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "binfmt.h"
+#include "buf.h"
+#include "events.h"
+#include "ewbpf.h"
+#include "exec.skel.h"
+#include "imap.h"
+#include "pathjoin.h"
+#include "procfs.h"
+#include "ptrace/memory.h"
+#include "session.h"
+#include "sysent.h"
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+/* One exec being reassembled. */
+struct bexec {
+	struct ewb_exec_enter enter; /* copied: its paths are needed at publication */
+	struct ew_buf vec[3];        /* strings, each followed by a NUL */
+	uint32_t vflags[3];
+	uint32_t gen[3];             /* a record of a newer generation replaces the vector */
+	bool have_ok;
+	struct ewb_file okfile;
+	bool okscript;
+	char okinterp[256];
+	struct ew_buf okpath;
+	bool okpath_known;
+	uint32_t old_tid;
+};
+
+struct bstate {
+	struct ew_session *s;
+	struct ew_exec_bpf *skel;
+	struct ring_buffer *rb;
+	struct ew_bpf_opts opts;
+	bool monitor, attach_mode, loaded;
+	struct ew_imap pend; /* tid -> struct bexec */
+	uint64_t lost_seen;
+	int64_t wall_off;    /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	pid_t root_pid;
+	bool root_reaped;
+	int root_status;
+	int spawn_errfd, spawn_errno;
+	volatile sig_atomic_t stop_req, stop_how, stop_sig;
+	uint64_t startup_us;
+	char err[1024];
+	struct ew_buf tmp, tmp2, tmp3;
+	pid_t cur_pid; /* the process of the exec being published */
+	struct ew_arena arena; /* per published event */
+	int ncpus;
+	uint64_t *lostvals;
+};
+
+static char g_libbpf_msg[256];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	size_t n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n)
+		snprintf(g_libbpf_msg, sizeof(g_libbpf_msg), "%s", line);
+	return 0;
+}
+
+static void bexec_free(struct bexec *x)
+{
+	if (!x)
+		return;
+	for (int i = 0; i < 3; i++)
+		ew_buf_free(&x->vec[i]);
+	ew_buf_free(&x->okpath);
+	free(x);
+}
+
+static uint64_t dev_to_user(uint64_t kdev)
+{
+	return makedev((unsigned)(kdev >> 20), (unsigned)(kdev & 0xfffff));
+}
+
+static uint64_t dev_to_kernel(uint64_t udev)
+{
+	return ((uint64_t)major(udev) << 20) | minor(udev);
+}
+
+static void file_from_kernel(const struct ewb_file *k, struct ew_file_info *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (!k->valid)
+		return;
+	o->valid = true;
+	o->dev = dev_to_user(k->dev);
+	o->ino = k->ino;
+	o->mode = k->mode;
+	o->uid = k->uid;
+	o->gid = k->gid;
+	o->size = k->size;
+	o->ctime_ns = k->ctime_ns;
+	o->mtime_ns = k->mtime_ns;
+}
+
+/* The text of a walked path, or NULL when unknown. A pseudo-filesystem object is named the
+ * way /proc shows it: "pipe:[INO]", "socket:[INO]", "anon_inode:[NAME]", or for a file without
+ * a path (memfd, O_TMPFILE) "/NAME (deleted)"; out holds the text then. */
+static struct ew_str path_fmt(const struct ewb_path *p, uint32_t mode, uint64_t ino,
+			      struct ew_buf *out)
+{
+	struct ew_str r = {NULL, 0};
+	if (p->off > EWB_PATH_MAX || (p->flags & EWB_P_CUT))
+		return r;
+	r.ptr = p->text + p->off;
+	r.len = EWB_PATH_MAX - p->off;
+	if (!(p->flags & EWB_P_PSEUDO))
+		return r;
+	ew_buf_clear(out);
+	int e;
+	if (S_ISFIFO(mode))
+		e = ew_buf_printf(out, "pipe:[%llu]", (unsigned long long)ino);
+	else if (S_ISSOCK(mode))
+		e = ew_buf_printf(out, "socket:[%llu]", (unsigned long long)ino);
+	else if (r.len && r.ptr[0] == '[')
+		e = ew_buf_puts(out, "anon_inode:") ?: ew_buf_append(out, r.ptr, r.len);
+	else
+		e = ew_buf_putc(out, '/') ?: ew_buf_append(out, r.ptr, r.len) ?:
+		    ew_buf_puts(out, " (deleted)");
+	if (e < 0)
+		return (struct ew_str){NULL, 0};
+	return (struct ew_str){out->ptr, out->len};
+}
+
+static void set_times(struct bstate *b, struct ew_event *ev, uint64_t ts)
+{
+	ev->time_mono_ns = ts;
+	ev->time_wall_ns = (uint64_t)((int64_t)ts + b->wall_off);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Lost records                                                                               */
+
+static void check_lost(struct bstate *b)
+{
+	if (!b->loaded)
+		return;
+	uint32_t k = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.lost), &k, b->lostvals) < 0)
+		return;
+	uint64_t sum = 0;
+	for (int i = 0; i < b->ncpus; i++)
+		sum += b->lostvals[i];
+	if (sum <= b->lost_seen)
+		return;
+	uint64_t delta = sum - b->lost_seen;
+	b->lost_seen = sum;
+	b->s->info.lost += delta;
+	struct ew_event ev = {.type = EW_EV_LOST, .backend = "bpf"};
+	ev.lost.count = delta;
+	ev.lost.where = "ringbuf";
+	ew_publish(b->s, &ev);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Filters (monitor)                                                                          */
+
+static bool comm_match(const struct bstate *b, const char *comm, size_t n)
+{
+	const char *want = b->opts.comm;
+	if (!want)
+		return true;
+	size_t wl = strlen(want);
+	if (wl > 15)
+		wl = 15;
+	return n == wl && !memcmp(comm, want, n);
+}
+
+static size_t comm_len(const char c[16])
+{
+	size_t n = 0;
+	while (n < 15 && c[n])
+		n++;
+	return n;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Exec assembly                                                                              */
+
+static void on_enter(struct bstate *b, const struct ewb_exec_enter *e)
+{
+	struct bexec *x = ew_imap_get(&b->pend, (int32_t)e->h.tid);
+	if (x) { /* a previous exec of this task never reported its return: drop it */
+		ew_imap_del(&b->pend, (int32_t)e->h.tid);
+		bexec_free(x);
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return;
+	x->enter = *e;
+	if (ew_imap_put(&b->pend, (int32_t)e->h.tid, x) < 0)
+		bexec_free(x);
+}
+
+/* bprm->filename names a dirfd-relative program "/dev/fd/N/REL" ("/dev/fd/N" for
+ * AT_EMPTY_PATH): give back what the caller passed. */
+static void unkernel_filename(struct bexec *x)
+{
+	const struct ewb_exec_enter *e = &x->enter;
+	struct ew_buf *v = &x->vec[EWB_VEC_PATH];
+	if (!(e->xflags & EWB_X_AT) || e->dirfd == -100 || !v->len)
+		return;
+	char pre[32];
+	int n = snprintf(pre, sizeof(pre), "/dev/fd/%d", e->dirfd);
+	size_t len = strnlen(v->ptr, v->len);
+	if (n <= 0 || len < (size_t)n || memcmp(v->ptr, pre, (size_t)n))
+		return;
+	size_t skip = (size_t)n;
+	if (len > skip && v->ptr[skip] == '/')
+		skip++;
+	else if (len != skip)
+		return;
+	memmove(v->ptr, v->ptr + skip, v->len - skip);
+	v->len -= skip;
+}
+
+static void on_strs(struct bstate *b, const struct ewb_strs *r, size_t size)
+{
+	struct bexec *x = ew_imap_get(&b->pend, (int32_t)r->h.tid);
+	if (!x || r->vec > 2)
+		return;
+	size_t len = r->len;
+	if (offsetof(struct ewb_strs, data) + len > size)
+		len = size - offsetof(struct ewb_strs, data);
+	struct ew_buf *v = &x->vec[r->vec];
+	if (r->gen != x->gen[r->vec]) {
+		ew_buf_clear(v);
+		x->gen[r->vec] = r->gen;
+		x->vflags[r->vec] = 0;
+	}
+	if (r->vflags & EWB_V_RAW) {
+		for (size_t off = 0; off + 4 <= len;) {
+			uint32_t h;
+			memcpy(&h, r->data + off, 4);
+			uint32_t n = h & ~EWB_ITEM_CONT;
+			off += 4;
+			if (n > len - off)
+				break;
+			ew_buf_append(v, r->data + off, n);
+			off += n;
+		}
+	} else {
+		for (size_t off = 0; off + 4 <= len;) {
+			uint32_t h;
+			memcpy(&h, r->data + off, 4);
+			uint32_t n = h & ~EWB_ITEM_CONT;
+			off += 4;
+			if (n > len - off)
+				break;
+			ew_buf_append(v, r->data + off, n);
+			if (!(h & EWB_ITEM_CONT))
+				ew_buf_putc(v, '\0');
+			off += n;
+		}
+	}
+	if (r->end) {
+		x->vflags[r->vec] = r->vflags;
+		if (r->vec == EWB_VEC_PATH && (r->vflags & EWB_V_KFILENAME))
+			unkernel_filename(x);
+		/* Raw bytes (kernel_execve) end with a NUL per string already; a cut tail gets one. */
+		if ((r->vflags & EWB_V_RAW) && v->len && v->ptr[v->len - 1] != '\0')
+			ew_buf_putc(v, '\0');
+	}
+}
+
+static void on_ok(struct bstate *b, const struct ewb_exec_ok *o)
+{
+	struct bexec *x = NULL;
+	if (o->old_tid != o->h.tid) {
+		x = ew_imap_del(&b->pend, (int32_t)o->old_tid);
+		if (x) {
+			bexec_free(ew_imap_del(&b->pend, (int32_t)o->h.tid));
+			if (ew_imap_put(&b->pend, (int32_t)o->h.tid, x) < 0) {
+				bexec_free(x);
+				return;
+			}
+		}
+	} else {
+		x = ew_imap_get(&b->pend, (int32_t)o->h.tid);
+	}
+	if (!x)
+		return;
+	x->have_ok = true;
+	x->okfile = o->file;
+	x->okscript = o->script != 0;
+	memcpy(x->okinterp, o->interp, sizeof(x->okinterp));
+	x->okinterp[sizeof(x->okinterp) - 1] = '\0';
+	x->old_tid = o->old_tid;
+	struct ew_str p = path_fmt(&o->path, o->file.mode, o->file.ino, &b->tmp);
+	if (p.ptr) {
+		ew_buf_clear(&x->okpath);
+		ew_buf_append(&x->okpath, p.ptr, p.len);
+		x->okpath_known = true;
+	}
+}
+
+/* Turns "a\0b\0" into an ew_strv in the arena. */
+static void build_strv(struct ew_arena *a, const struct ew_buf *v, uint32_t vflags, bool lost,
+		       struct ew_strv *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (vflags & EWB_V_NULL)
+		out->flags |= EW_STRV_NULL;
+	if (vflags & EWB_V_FAULT)
+		out->flags |= EW_STRV_FAULT;
+	if ((vflags & EWB_V_TRUNCATED) || lost)
+		out->flags |= EW_STRV_TRUNCATED;
+	size_t count = 0;
+	for (size_t i = 0; i < v->len; i++)
+		count += v->ptr[i] == '\0';
+	if (!count)
+		return;
+	struct ew_str *arr = ew_arena_alloc(a, count * sizeof(*arr));
+	char *copy = ew_arena_alloc(a, v->len);
+	if (!arr || !copy) {
+		out->flags |= EW_STRV_TRUNCATED;
+		return;
+	}
+	memcpy(copy, v->ptr, v->len);
+	size_t k = 0, start = 0;
+	for (size_t i = 0; i < v->len && k < count; i++) {
+		if (copy[i] == '\0') {
+			arr[k].ptr = copy + start;
+			arr[k].len = i - start;
+			out->bytes += arr[k].len;
+			k++;
+			start = i + 1;
+		}
+	}
+	out->v = arr;
+	out->count = k;
+}
+
+static bool has_suffix(const char *s, size_t len, const char *suf)
+{
+	size_t n = strlen(suf);
+	return len >= n && !memcmp(s + len - n, suf, n);
+}
+
+static void stat_into(const char *path, bool nofollow, struct ew_file_info *fi)
+{
+	struct stat st;
+	if ((nofollow ? lstat(path, &st) : stat(path, &st)) == 0)
+		ew_file_info_from_stat(&st, fi);
+}
+
+/* procname, the program's stat facts, kind and interpreter: as the ptrace backend does. */
+static void describe_program(struct bstate *b, struct bexec *bx, struct ew_exec *x)
+{
+	struct ew_arena *a = &b->arena;
+	bool at = x->flags & EW_EXEC_AT;
+	bool empty_path = at && (x->at_flags & AT_EMPTY_PATH) && x->path.ptr && !x->path.len;
+	bool use_dirfd = at && x->dirfd != -100;
+	bool nofollow = at && (x->at_flags & AT_SYMLINK_NOFOLLOW);
+	struct ew_str dir = path_fmt(&bx->enter.dir, S_IFREG, 0, &b->tmp3);
+	struct ew_buf *name = &b->tmp;
+	if (!x->path.ptr)
+		return;
+	if (empty_path) {
+		if (dir.ptr) {
+			x->procname = ew_arena_str(a, dir.ptr, dir.len);
+			if (!strncmp(dir.ptr, "/memfd:", 7) || has_suffix(dir.ptr, dir.len, " (deleted)"))
+				x->flags |= EW_EXEC_FILELESS;
+		}
+		if (x->procname.ptr && !(x->flags & EW_EXEC_FILELESS))
+			stat_into(x->procname.ptr, false, &x->binary);
+		if (!x->binary.valid)
+			file_from_kernel(&bx->enter.dirfile, &x->binary); /* the fd's file, exactly */
+		nofollow = false;
+	} else {
+		if (!x->path.len)
+			return;
+		int r = -1;
+		if (x->path.ptr[0] == '/')
+			r = ew_path_join_clean(name, NULL, 0, x->path.ptr, x->path.len);
+		else if (use_dirfd && dir.ptr)
+			r = ew_path_join_clean(name, dir.ptr, dir.len, x->path.ptr, x->path.len);
+		else if (!use_dirfd && x->cwd.ptr)
+			r = ew_path_join_clean(name, x->cwd.ptr, x->cwd.len, x->path.ptr, x->path.len);
+		if (r == 0)
+			x->procname = ew_arena_str(a, name->ptr, name->len);
+		if (x->procname.ptr)
+			stat_into(x->procname.ptr, nofollow, &x->binary);
+	}
+	struct ew_binfmt bf;
+	bool probed = false;
+	if (x->procname.ptr && x->binary.valid && S_ISREG(x->binary.mode) &&
+	    ew_binfmt_probe_at(AT_FDCWD, x->procname.ptr, nofollow, &bf) == 0)
+		probed = true;
+	if (!probed && bx->have_ok && bx->okpath_known && !bx->okscript &&
+	    ew_binfmt_probe_at(AT_FDCWD, ew_buf_cstr(&bx->okpath), false, &bf) == 0)
+		probed = true;
+	if (!probed && bx->have_ok && x->procname.ptr && (x->flags & EW_EXEC_FILELESS) &&
+	    !bx->okscript) {
+		/* A fileless program is reachable only through the process, while it lives. */
+		char pe[48];
+		snprintf(pe, sizeof(pe), "/proc/%d/exe", (int)b->cur_pid);
+		if (ew_binfmt_probe_at(AT_FDCWD, pe, false, &bf) == 0)
+			probed = true;
+	}
+	if (!probed && bx->have_ok && bx->okscript) {
+		/* A script we cannot open (fileless): the kernel says which interpreter ran. */
+		x->flags |= EW_EXEC_SCRIPT;
+		x->interp = ew_arena_str(a, bx->okinterp, strlen(bx->okinterp));
+		probed = false;
+	} else if (probed) {
+		if (bf.kind == EW_BINFMT_SCRIPT)
+			x->flags |= EW_EXEC_SCRIPT;
+		else if (bf.kind == EW_BINFMT_ELF)
+			x->flags |= EW_EXEC_ELF;
+		if (bf.interp_len) {
+			x->interp = ew_arena_str(a, bf.interp, bf.interp_len);
+			if (bf.arg_len)
+				x->interp_arg = ew_arena_str(a, bf.arg, bf.arg_len);
+			if (bf.interp[0] == '/') {
+				stat_into(x->interp.ptr, false, &x->interp_info);
+			} else if (x->cwd.ptr &&
+				   ew_path_join_clean(name, x->cwd.ptr, x->cwd.len, bf.interp,
+						      bf.interp_len) == 0) {
+				stat_into(name->ptr, false, &x->interp_info);
+			}
+		}
+	}
+	/* What the kernel executed is authoritative: the program itself, or for a script the
+	 * interpreter that finally ran. */
+	if (bx->have_ok) {
+		/* stat's view when it is the same file (identical to the ptrace backend's), the
+		 * kernel's when stat could not see it (fileless, deleted) or the file was replaced. */
+		struct ew_file_info *fi = (x->flags & EW_EXEC_SCRIPT) ? &x->interp_info : &x->binary;
+		if (!fi->valid || fi->ino != bx->okfile.ino || fi->dev != dev_to_user(bx->okfile.dev))
+			file_from_kernel(&bx->okfile, fi);
+		if (!probed && bx->okfile.valid && !bx->okscript)
+			x->flags |= EW_EXEC_ELF; /* the kernel ran it and it is no script */
+	}
+}
+
+static void describe_stdin(struct bstate *b, struct bexec *bx, struct ew_exec *x)
+{
+	const struct ewb_exec_enter *e = &bx->enter;
+	x->stdin_mode = e->stdin_mode;
+	if (!e->stdin_mode)
+		return;
+	struct ew_str p = path_fmt(&e->in, e->stdin_mode, e->stdin_ino, &b->tmp);
+	if (p.ptr)
+		x->stdin_path = ew_arena_str(&b->arena, p.ptr, p.len);
+}
+
+/* A failed exec's vectors that the kernel could not read (pages never faulted in): read them
+ * from user space, which can fault pages in, while the caller lives. */
+static void reread_user(struct bstate *b, const struct ewb_exec_ret *r, struct ew_exec *x)
+{
+	pid_t tid = (pid_t)r->h.tid;
+	const struct ew_config *cfg = &b->s->cfg;
+	if ((r->fault & 1) && r->ptr[0]) {
+		struct ew_str p;
+		uint32_t f = 0;
+		if (tr_mem_str(tid, r->ptr[0], EWB_PATH_ITEM_MAX, &b->arena, &p, &f) == 0 &&
+		    !(f & TR_STR_FAULT) && p.ptr) {
+			x->path = p;
+			x->flags &= ~(uint32_t)EW_EXEC_PATH_FAULT;
+			if (f & TR_STR_CUT)
+				x->flags |= EW_EXEC_PATH_TRUNCATED;
+		}
+	}
+	struct ew_strv *vs[3] = {NULL, &x->argv, &x->env};
+	for (int i = 1; i < 3; i++) {
+		if (!(r->fault & (1u << i)) || !r->ptr[i])
+			continue;
+		struct ew_strv v;
+		if (tr_mem_strv(tid, r->ptr[i], r->word == 4 ? 4 : 8, cfg->max_args,
+				cfg->max_arg_bytes, &b->arena, &v) == 0 && !(v.flags & EW_STRV_FAULT))
+			*vs[i] = v;
+	}
+}
+
+static const char *exec_name(const struct ewb_exec_enter *e)
+{
+	if (e->xflags & EWB_X_AT)
+		return "execveat";
+	return "execve";
+}
+
+static void on_ret(struct bstate *b, const struct ewb_exec_ret *r)
+{
+	struct bexec *bx = ew_imap_del(&b->pend, (int32_t)r->h.tid);
+	if (!bx)
+		return;
+	const struct ewb_exec_enter *e = &bx->enter;
+	ew_arena_reset(&b->arena);
+	struct ew_arena *a = &b->arena;
+	struct ew_event ev = {.type = EW_EV_EXEC, .backend = "bpf"};
+	struct ew_exec *x = &ev.exec;
+	ev.pid = (int32_t)r->h.pid;
+	ev.tid = (int32_t)r->h.tid;
+	ev.ppid = (int32_t)e->h.ppid;
+	ev.comm = ew_arena_str(a, e->h.comm, comm_len(e->h.comm));
+	struct ew_str exe = path_fmt(&e->exe, S_IFREG, 0, &b->tmp3);
+	if (exe.ptr && !(e->xflags & EWB_X_KEXEC))
+		ev.exe = ew_arena_str(a, exe.ptr, exe.len);
+	x->syscall = exec_name(e);
+	x->nr = e->nr;
+	x->arch = (e->xflags & EWB_X_COMPAT) ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+	x->dirfd = -100;
+	if (e->xflags & EWB_X_AT) {
+		x->flags |= EW_EXEC_AT;
+		x->dirfd = e->dirfd;
+		x->at_flags = e->at_flags;
+	}
+	if (e->xflags & EWB_X_KERNEL)
+		x->flags |= EW_EXEC_KERNEL;
+	bool lost = r->lost != 0;
+	/* the path */
+	const struct ew_buf *pv = &bx->vec[EWB_VEC_PATH];
+	uint32_t pf = bx->vflags[EWB_VEC_PATH];
+	if (pf & EWB_V_FAULT) {
+		x->flags |= EW_EXEC_PATH_FAULT;
+		if (pv->len)
+			x->path = ew_arena_str(a, pv->ptr, strnlen(pv->ptr, pv->len));
+	} else if (pv->len) {
+		x->path = ew_arena_str(a, pv->ptr, strnlen(pv->ptr, pv->len));
+	}
+	if ((pf & EWB_V_TRUNCATED) || (lost && !pv->len))
+		x->flags |= EW_EXEC_PATH_TRUNCATED;
+	if (x->flags & EW_EXEC_PATH_FAULT)
+		x->path = (struct ew_str){NULL, 0};
+	build_strv(a, &bx->vec[EWB_VEC_ARGV], bx->vflags[EWB_VEC_ARGV], lost, &x->argv);
+	build_strv(a, &bx->vec[EWB_VEC_ENV], bx->vflags[EWB_VEC_ENV], lost, &x->env);
+	if (r->ret < 0 && r->fault)
+		reread_user(b, r, x);
+	struct ew_str cwd = path_fmt(&e->cwd, S_IFDIR, 0, &b->tmp3);
+	if (cwd.ptr)
+		x->cwd = ew_arena_str(a, cwd.ptr, cwd.len);
+	x->retval = r->ret;
+	if (r->ret < 0) {
+		x->errno_name = ew_errno_name((int)-r->ret);
+		x->errno_text = ew_errno_text((int)-r->ret);
+	}
+	if (bx->have_ok && bx->old_tid != (uint32_t)ev.tid) {
+		x->flags |= EW_EXEC_NONLEADER;
+		x->old_tid = (int32_t)bx->old_tid;
+	}
+	b->cur_pid = (pid_t)r->h.pid;
+	if (!(x->flags & (EW_EXEC_PATH_FAULT | EW_EXEC_PATH_TRUNCATED)))
+		describe_program(b, bx, x);
+	describe_stdin(b, bx, x);
+	if (bx->have_ok && bx->okpath_known && r->ret == 0) {
+		ew_buf_clear(&b->tmp2);
+		ew_buf_append(&b->tmp2, bx->okpath.ptr, bx->okpath.len);
+		x->new_exe = ew_arena_str(a, b->tmp2.ptr, b->tmp2.len);
+	}
+	set_times(b, &ev, r->h.ts);
+
+	/* The process table: the new exe and comm for later fork/exit events. */
+	if (r->ret == 0) {
+		struct ew_proc *p = ew_proctab_add(&b->s->procs, ev.pid, ev.ppid);
+		if (p) {
+			if (x->new_exe.ptr)
+				(void)ew_proc_set_exe(p, x->new_exe.ptr, x->new_exe.len);
+			p->exec_seen = true;
+		}
+	}
+	bool show = true;
+	if (b->opts.failed_only && r->ret == 0)
+		show = false;
+	if (show && b->opts.comm) {
+		show = comm_match(b, ev.comm.ptr, ev.comm.len);
+		if (!show && x->procname.ptr) {
+			const char *base = memrchr(x->procname.ptr, '/', x->procname.len);
+			base = base ? base + 1 : x->procname.ptr;
+			size_t n = x->procname.len - (size_t)(base - x->procname.ptr);
+			show = comm_match(b, base, n > 15 ? 15 : n);
+		}
+	}
+	if (show)
+		ew_publish(b->s, &ev);
+	bexec_free(bx);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Fork and exit                                                                              */
+
+static void header_from(struct bstate *b, struct ew_event *ev, const struct ewb_hdr *h)
+{
+	ev->pid = (int32_t)h->pid;
+	ev->tid = (int32_t)h->tid;
+	ev->ppid = (int32_t)h->ppid;
+	ev->comm = ew_arena_str(&b->arena, h->comm, comm_len(h->comm));
+	ev->backend = "bpf";
+	struct ew_proc *p = ew_proctab_get(&b->s->procs, (int32_t)h->pid);
+	if (p && p->exe) {
+		ev->exe = (struct ew_str){p->exe, p->exe_len};
+	} else if (b->monitor || !p) {
+		/* A process we never saw exec: ask /proc once and remember. */
+		if (ew_procfs_readlink((pid_t)h->pid, "exe", &b->tmp) == 0) {
+			ev->exe = ew_arena_str(&b->arena, b->tmp.ptr, b->tmp.len);
+			if (!p)
+				p = ew_proctab_add(&b->s->procs, (int32_t)h->pid, (int32_t)h->ppid);
+			if (p)
+				(void)ew_proc_set_exe(p, b->tmp.ptr, b->tmp.len);
+		}
+	}
+	set_times(b, ev, h->ts);
+}
+
+static void on_fork(struct bstate *b, const struct ewb_fork *f)
+{
+	ew_arena_reset(&b->arena);
+	bool thread = f->child_pid == f->h.pid;
+	if (!thread) {
+		struct ew_proc *pp = ew_proctab_get(&b->s->procs, (int32_t)f->h.pid);
+		struct ew_proc *c = ew_proctab_add(&b->s->procs, (int32_t)f->child_pid, (int32_t)f->h.pid);
+		if (c && pp && pp->exe && !c->exe)
+			(void)ew_proc_set_exe(c, pp->exe, pp->exe_len);
+	}
+	if (b->opts.failed_only || !ew_session_wants(b->s, EW_EV_FORK))
+		return;
+	if (b->opts.comm && !comm_match(b, f->h.comm, comm_len(f->h.comm)))
+		return;
+	struct ew_event ev = {.type = EW_EV_FORK};
+	header_from(b, &ev, &f->h);
+	ev.fork.child_pid = (int32_t)f->child_pid;
+	ev.fork.child_tid = (int32_t)f->child_tid;
+	ev.fork.kind = thread ? EW_FORK_THREAD : EW_FORK_PROCESS;
+	ev.fork.syscall = thread ? "clone" : "fork";
+	if (f->nr >= 0) {
+		uint32_t arch = f->compat ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+		const char *name = ew_sys_name(ew_sys_canon(arch, f->nr));
+		if (name && (!strcmp(name, "clone") || !strcmp(name, "clone3"))) {
+			ev.fork.syscall = name;
+			ev.fork.clone_flags = f->clone_flags;
+		} else if (name && (!strcmp(name, "fork") || !strcmp(name, "vfork"))) {
+			ev.fork.syscall = name;
+		}
+	}
+	ew_publish(b->s, &ev);
+}
+
+static void on_exit_rec(struct bstate *b, const struct ewb_exit *e)
+{
+	ew_arena_reset(&b->arena);
+	bexec_free(ew_imap_del(&b->pend, (int32_t)e->h.tid));
+	bool show = !b->opts.failed_only && ew_session_wants(b->s, EW_EV_EXIT) &&
+		    (!b->opts.comm || comm_match(b, e->h.comm, comm_len(e->h.comm)));
+	if (show) {
+		struct ew_event ev = {.type = EW_EV_EXIT};
+		header_from(b, &ev, &e->h);
+		uint32_t st = e->exit_code;
+		ev.exit.thread = e->h.tid != e->h.pid;
+		if (st & 0x7f) {
+			ev.exit.signaled = true;
+			ev.exit.signal = (int32_t)(st & 0x7f);
+			ev.exit.core_dumped = (st & 0x80) != 0;
+			ev.exit.status = 128 + ev.exit.signal;
+		} else {
+			ev.exit.code = (int32_t)((st >> 8) & 0xff);
+			ev.exit.status = ev.exit.code;
+		}
+		ew_publish(b->s, &ev);
+	}
+	if (e->group_dead)
+		ew_proctab_del(&b->s->procs, (int32_t)e->h.pid);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct bstate *b = ctx;
+	if (size < sizeof(struct ewb_hdr))
+		return 0;
+	const struct ewb_hdr *h = data;
+	switch (h->kind) {
+	case EWB_EXEC_ENTER:
+		if (size >= sizeof(struct ewb_exec_enter))
+			on_enter(b, data);
+		break;
+	case EWB_STRS:
+		if (size >= offsetof(struct ewb_strs, data))
+			on_strs(b, data, size);
+		break;
+	case EWB_EXEC_OK:
+		if (size >= sizeof(struct ewb_exec_ok))
+			on_ok(b, data);
+		break;
+	case EWB_EXEC_RET:
+		if (size >= sizeof(struct ewb_exec_ret))
+			on_ret(b, data);
+		break;
+	case EWB_FORK:
+		if (size >= sizeof(struct ewb_fork))
+			on_fork(b, data);
+		break;
+	case EWB_EXIT:
+		if (size >= sizeof(struct ewb_exit))
+			on_exit_rec(b, data);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Loading                                                                                    */
+
+static uint64_t now_us(void)
+{
+	return ew_now_mono() / 1000;
+}
+
+static int why(struct bstate *b, int err, const char *what)
+{
+	if (g_libbpf_msg[0])
+		snprintf(b->err, sizeof(b->err), "%s: %s (libbpf: %s)", what, strerror(-err),
+			 g_libbpf_msg);
+	else
+		snprintf(b->err, sizeof(b->err), "%s: %s", what, strerror(-err));
+	return err;
+}
+
+/* Opens, configures, loads and attaches; filter: record mode (only the tracked tree). */
+static int load(struct bstate *b, bool filter)
+{
+	if (b->loaded)
+		return 0;
+	uint64_t t0 = now_us();
+	if (geteuid() != 0) {
+		snprintf(b->err, sizeof(b->err),
+			 "the bpf backend needs root (CAP_BPF and CAP_PERFMON); run as root or use "
+			 "--backend ptrace");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
+		snprintf(b->err, sizeof(b->err),
+			 "this kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF); "
+			 "use --backend ptrace");
+		return -ENOENT;
+	}
+	libbpf_set_print(libbpf_print);
+	g_libbpf_msg[0] = '\0';
+	b->skel = ew_exec_bpf__open();
+	if (!b->skel)
+		return why(b, -errno ?: -EINVAL, "cannot open the eBPF programs");
+	b->skel->rodata->filter_tracked = filter;
+	b->skel->rodata->deny_enabled = b->opts.ndeny > 0;
+	uint32_t mb = b->opts.ringbuf_mb ? b->opts.ringbuf_mb : 32;
+	bpf_map__set_max_entries(b->skel->maps.rb, mb << 20);
+	int r = ew_exec_bpf__load(b->skel);
+	if (r < 0)
+		return why(b, r, r == -EPERM ? "the kernel refused to load the eBPF programs "
+						"(not permitted: need root, CAP_BPF, or lockdown); use --backend ptrace" :
+						"cannot load the eBPF programs");
+	for (size_t i = 0; i < b->opts.ndeny; i++) {
+		struct ewb_deny_key k = {dev_to_kernel(b->opts.deny_dev[i]), b->opts.deny_ino[i]};
+		uint8_t one = 1;
+		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.deny), &k, &one, BPF_ANY) < 0)
+			return why(b, -errno, "cannot fill the deny list");
+	}
+	r = ew_exec_bpf__attach(b->skel);
+	if (r < 0)
+		return why(b, r, "cannot attach the eBPF programs (tp_btf tracepoints)");
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.rb), on_record, b, NULL);
+	if (!b->rb)
+		return why(b, -errno ?: -ENOMEM, "cannot open the ring buffer");
+	b->ncpus = libbpf_num_possible_cpus();
+	if (b->ncpus <= 0)
+		b->ncpus = 1;
+	b->lostvals = calloc((size_t)b->ncpus, sizeof(uint64_t));
+	if (!b->lostvals)
+		return -ENOMEM;
+	b->loaded = true;
+	b->wall_off = (int64_t)ew_now_wall() - (int64_t)ew_now_mono();
+	b->startup_us = now_us() - t0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Backend operations                                                                         */
+
+static int b_create(struct ew_session *s, void **state)
+{
+	struct bstate *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->s = s;
+	b->spawn_errfd = -1;
+	*state = b;
+	return 0;
+}
+
+static void child_fail(int fd, int err)
+{
+	ssize_t n = write(fd, &err, sizeof(err));
+	(void)n;
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+static int b_spawn(void *state, char *const argv[])
+{
+	struct bstate *b = state;
+	int r = load(b, true);
+	if (r < 0)
+		return r;
+	int go[2], errp[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		r = -errno;
+		close(go[0]);
+		close(go[1]);
+		return r;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(go[0]);
+		close(go[1]);
+		close(errp[0]);
+		close(errp[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(errp[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(126);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		char c = 0;
+		ssize_t n;
+		do
+			n = read(go[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1 || c != 'g')
+			_exit(126); /* execwatch could not start observing: do not run unobserved */
+		execvp(argv[0], argv);
+		child_fail(errp[1], errno);
+	}
+	close(go[0]);
+	close(errp[1]);
+	uint32_t key = (uint32_t)pid;
+	uint8_t one = 1;
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.tracked), &key, &one, BPF_ANY) < 0) {
+		r = -errno;
+		close(go[1]);
+		close(errp[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return why(b, r, "cannot add the command to the tracked set");
+	}
+	struct ew_proc *p = ew_proctab_add(&b->s->procs, pid, parent);
+	if (p && ew_procfs_readlink(pid, "exe", &b->tmp) == 0)
+		(void)ew_proc_set_exe(p, b->tmp.ptr, b->tmp.len);
+	b->root_pid = pid;
+	b->s->info.root_pid = pid;
+	b->spawn_errfd = errp[0];
+	char c = 'g';
+	ssize_t n = write(go[1], &c, 1);
+	close(go[1]);
+	if (n != 1) {
+		kill(pid, SIGKILL);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int b_attach(void *state, pid_t pid)
+{
+	struct bstate *b = state;
+	int r = load(b, true);
+	if (r < 0)
+		return r;
+	uint32_t key = (uint32_t)pid;
+	uint8_t one = 1;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return -ESRCH;
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.tracked), &key, &one, BPF_ANY) < 0)
+		return -errno;
+	/* Its existing children are not followed: only what it creates from now on. */
+	b->attach_mode = true;
+	b->root_pid = pid;
+	return 0;
+}
+
+static bool tracked_empty(struct bstate *b)
+{
+	uint32_t key;
+	return bpf_map_get_next_key(bpf_map__fd(b->skel->maps.tracked), NULL, &key) < 0;
+}
+
+static void kill_tracked(struct bstate *b)
+{
+	int fd = bpf_map__fd(b->skel->maps.tracked);
+	uint32_t key, next;
+	uint32_t *prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		kill((pid_t)next, SIGKILL);
+		key = next;
+		prev = &key;
+	}
+}
+
+static void drain(struct bstate *b)
+{
+	ring_buffer__consume(b->rb);
+	check_lost(b);
+}
+
+static int b_run(void *state, int *status)
+{
+	struct bstate *b = state;
+	if (!b->loaded)
+		return -EINVAL;
+	bool stopping = false;
+	uint64_t last_flush = ew_now_mono();
+	for (;;) {
+		int n = ring_buffer__poll(b->rb, 100);
+		if (n < 0 && n != -EINTR)
+			return n;
+		check_lost(b);
+		if (b->stop_req) {
+			b->stop_req = 0;
+			if (b->monitor) {
+				break;
+			} else if (b->stop_how == 0 && b->root_pid && !b->root_reaped) {
+				kill(b->root_pid, b->stop_sig);
+			} else if (!b->attach_mode) {
+				stopping = true;
+				kill_tracked(b);
+			} else {
+				break; /* attached: stop observing */
+			}
+		}
+		if (stopping)
+			kill_tracked(b);
+		if (!b->monitor && !b->attach_mode && !b->root_reaped) {
+			int st;
+			pid_t w = waitpid(b->root_pid, &st, WNOHANG);
+			if (w == b->root_pid) {
+				b->root_reaped = true;
+				b->root_status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+			}
+		}
+		/* Reap orphans we may have inherited? No: they go to init. */
+		if (!b->monitor && (b->root_reaped || b->attach_mode) && tracked_empty(b))
+			break;
+		uint64_t now = ew_now_mono();
+		if (now - last_flush > 1000000000ull) {
+			last_flush = now;
+			(void)ew_session_flush(b->s);
+		}
+	}
+	drain(b);
+	/* Execs whose return never came (the task was killed inside the call) are dropped, as
+	 * the ptrace backend drops them. */
+	if (b->spawn_errfd >= 0) {
+		int e = 0;
+		if (read(b->spawn_errfd, &e, sizeof(e)) == sizeof(e))
+			b->spawn_errno = e;
+		close(b->spawn_errfd);
+		b->spawn_errfd = -1;
+	}
+	if (b->monitor || b->attach_mode)
+		*status = 0;
+	else
+		*status = b->root_reaped ? b->root_status : 128 + SIGKILL;
+	return 0;
+}
+
+static void b_stop(void *state, int sig, int how)
+{
+	struct bstate *b = state;
+	b->stop_sig = sig;
+	b->stop_how = how;
+	b->stop_req = 1;
+}
+
+static void b_destroy(void *state)
+{
+	struct bstate *b = state;
+	if (!b)
+		return;
+	if (b->rb)
+		ring_buffer__free(b->rb);
+	if (b->skel)
+		ew_exec_bpf__destroy(b->skel);
+	size_t pos = 0;
+	void *v;
+	while (ew_imap_next(&b->pend, &pos, NULL, &v))
+		bexec_free(v);
+	ew_imap_free(&b->pend);
+	if (b->spawn_errfd >= 0)
+		close(b->spawn_errfd);
+	ew_buf_free(&b->tmp);
+	ew_buf_free(&b->tmp2);
+	ew_buf_free(&b->tmp3);
+	ew_arena_free(&b->arena);
+	free(b->lostvals);
+	free(b);
+}
+
+const struct ew_backend_ops ew_backend_bpf = {
+	.name = "bpf",
+	.create = b_create,
+	.spawn = b_spawn,
+	.attach = b_attach,
+	.run = b_run,
+	.stop = b_stop,
+	.destroy = b_destroy,
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* The extra API (ewbpf.h)                                                                    */
+
+static struct bstate *state_of(struct ew_session *s)
+{
+	if (s->backend_ops != &ew_backend_bpf || !s->backend)
+		return NULL;
+	return s->backend;
+}
+
+int ew_bpf_configure(struct ew_session *s, const struct ew_bpf_opts *o)
+{
+	if (s->started)
+		return -EBUSY;
+	if (s->backend_ops != &ew_backend_bpf) {
+		int r = ew_session_set_backend(s, "bpf");
+		if (r < 0)
+			return r;
+	}
+	if (!s->backend) {
+		int r = ew_backend_bpf.create(s, &s->backend);
+		if (r < 0)
+			return r;
+	}
+	struct bstate *b = s->backend;
+	b->opts = *o;
+	return 0;
+}
+
+int ew_bpf_monitor(struct ew_session *s)
+{
+	if (s->started)
+		return -EBUSY;
+	if (!state_of(s)) {
+		struct ew_bpf_opts none = {0};
+		int r = ew_bpf_configure(s, &none);
+		if (r < 0)
+			return r;
+	}
+	struct bstate *b = s->backend;
+	b->monitor = true;
+	s->info.backend = "bpf";
+	s->info.start_wall_ns = ew_now_wall();
+	int r = load(b, false);
+	if (r < 0)
+		return r;
+	s->started = true;
+	return 0;
+}
+
+const char *ew_bpf_last_error(struct ew_session *s)
+{
+	struct bstate *b = state_of(s);
+	return b ? b->err : "";
+}
+
+int ew_bpf_spawn_errno(struct ew_session *s)
+{
+	struct bstate *b = state_of(s);
+	return b ? b->spawn_errno : 0;
+}
+
+uint64_t ew_bpf_startup_us(struct ew_session *s)
+{
+	struct bstate *b = state_of(s);
+	return b ? b->startup_us : 0;
+}
