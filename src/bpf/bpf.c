@@ -565,8 +565,11 @@ static void on_ret(struct bstate *b, const struct ewb_exec_ret *r)
 	} else if (pv->len) {
 		x->path = ew_arena_str(a, pv->ptr, strnlen(pv->ptr, pv->len));
 	}
-	if ((pf & EWB_V_TRUNCATED) || (lost && !pv->len))
+	if ((pf & EWB_V_TRUNCATED) || (lost && !pv->len)) {
 		x->flags |= EW_EXEC_PATH_TRUNCATED;
+		if (x->path.len > EWB_PATH_ITEM_MAX) /* the kernel stops at a chunk's end */
+			x->path = ew_arena_str(a, x->path.ptr, EWB_PATH_ITEM_MAX);
+	}
 	if (x->flags & EW_EXEC_PATH_FAULT)
 		x->path = (struct ew_str){NULL, 0};
 	build_strv(a, &bx->vec[EWB_VEC_ARGV], bx->vflags[EWB_VEC_ARGV], lost, &x->argv);
