@@ -7,7 +7,7 @@ PKGS=(
   build-essential cmake pkg-config gcc-multilib
   libseccomp-dev libsqlite3-dev libcmocka-dev
   libelf-dev libssl-dev zlib1g-dev
-  clang llvm libbpf-dev bpftool
+  clang llvm libclang-rt-14-dev libbpf-dev bpftool
   libjansson-dev
   sqlite3 jq strace python3 hyperfine reprozip
 )

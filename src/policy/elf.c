@@ -89,15 +89,22 @@ static int facts(Elf *e, size_t fsize, const void *mem, int fd, struct ew_elf_fa
 		size_t n = dyn.p_filesz / esz;
 		if (n > MAX_DYN)
 			n = MAX_DYN;
-		unsigned char buf[16];
+		/* One read for the whole segment (bounded), not one per entry. */
+		unsigned char *tab = NULL;
+		const unsigned char *base;
+		if (mem) {
+			base = (const unsigned char *)mem + dyn.p_offset;
+		} else {
+			tab = malloc(n * esz);
+			if (!tab)
+				return -ENOMEM;
+			ssize_t got = pread(fd, tab, n * esz, (off_t)dyn.p_offset);
+			n = got > 0 ? (size_t)got / esz : 0;
+			base = tab;
+		}
 		bool swap = (eh.e_ident[EI_DATA] == ELFDATA2MSB) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 		for (size_t i = 0; i < n; i++) {
-			off_t off = (off_t)(dyn.p_offset + i * esz);
-			if (mem) {
-				memcpy(buf, (const char *)mem + off, esz);
-			} else if (pread(fd, buf, esz, off) != (ssize_t)esz) {
-				break;
-			}
+			const unsigned char *buf = base + i * esz;
 			uint64_t tag, val;
 			if (f.is32) {
 				uint32_t t32, v32;
@@ -122,6 +129,7 @@ static int facts(Elf *e, size_t fsize, const void *mem, int fd, struct ew_elf_fa
 			if (tag == DT_FLAGS_1 && (val & DF_1_PIE))
 				f.pie_flag = true;
 		}
+		free(tab);
 	}
 	*out = f;
 	return 0;

@@ -401,6 +401,8 @@ static int d_include(struct pctx *c, const struct tok *t, size_t nt)
 {
 	if (nt != 2)
 		return perr(c, t[0].col, "usage: include FILE");
+	if (c->p->no_include)
+		return perr(c, t[0].col, "include is not allowed here");
 	size_t len;
 	char *name = unescape(&t[1], &len);
 	if (!name)

@@ -91,6 +91,7 @@ struct ew_pol {
 	size_t nfiles;
 	struct ew_prule *rules;
 	size_t nrules;
+	bool no_include;       /* refuse "include" (fuzzing: no file system access) */
 	enum ew_action def;    /* default action (allow) */
 	struct ew_ploc def_loc; /* line of "default", file == UINT32_MAX when implicit */
 

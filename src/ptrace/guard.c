@@ -39,7 +39,20 @@
 #define MAX_BINS 6 /* program, up to 4 "#!" levels, PT_INTERP */
 #define PATH_MAX_READ 4096
 
+/* ELF facts of recently seen files, by identity: libelf is not run again for an unchanged file. */
+#define FCACHE_SLOTS 64
+struct fent {
+	bool used;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	int result; /* ew_elf_facts_fd's return */
+	struct ew_elf_facts facts;
+};
+
 struct gmod {
+	struct fent *fcache; /* FCACHE_SLOTS entries */
 	struct ew_pol *pol;
 	struct ew_hash_cache *hashes;
 	struct ew_segvguard *sg;
@@ -165,6 +178,37 @@ static void bin_close(struct bin *b)
 	b->fd = -1;
 }
 
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static int elf_facts_cached(struct gmod *m, struct bin *b)
+{
+	const struct stat *st = &b->st;
+	size_t h = (size_t)((st->st_ino * 0x9e3779b97f4a7c15ull) ^ st->st_dev) % FCACHE_SLOTS;
+	struct fent *e = m->fcache ? &m->fcache[h] : NULL;
+	if (e && e->used && e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+	    same_time(&e->mtime, &st->st_mtim) && same_time(&e->ctime, &st->st_ctim)) {
+		if (e->result == 0)
+			b->ef = e->facts;
+		return e->result;
+	}
+	int r = ew_elf_facts_fd(b->fd, &b->ef);
+	if (e && (r == 0 || r == -ENOEXEC)) {
+		e->used = true;
+		e->dev = st->st_dev;
+		e->ino = st->st_ino;
+		e->size = st->st_size;
+		e->mtime = st->st_mtim;
+		e->ctime = st->st_ctim;
+		e->result = r;
+		if (r == 0)
+			e->facts = b->ef;
+	}
+	return r;
+}
+
 /* Opens where (a tracer-side path), fills b. Returns 0 or -errno. */
 static int bin_open(struct gmod *m, const char *where, bool nofollow, struct bin *b)
 {
@@ -192,7 +236,7 @@ static int bin_open(struct gmod *m, const char *where, bool nofollow, struct bin
 	if (n >= 2 && head[0] == '#' && head[1] == '!')
 		b->script = true;
 	else if (n >= 4 && !memcmp(head, "\177ELF", 4))
-		b->elf = ew_elf_facts_fd(b->fd, &b->ef) == 0;
+		b->elf = elf_facts_cached(m, b) == 0;
 	return 0;
 }
 
@@ -746,6 +790,7 @@ static void g_destroy(void *mstate)
 	struct gmod *m = mstate;
 	ew_hash_cache_free(m->hashes);
 	ew_segvguard_free(m->sg);
+	free(m->fcache);
 	ew_buf_free(&m->tmp);
 	free(m);
 }
@@ -769,6 +814,7 @@ int tr_guard_module_new(struct tracer *tr, void **mstate)
 	m->nr_execve = ew_sys_lookup("execve");
 	m->nr_execveat = ew_sys_lookup("execveat");
 	m->index = tr->nmods;
+	m->fcache = calloc(FCACHE_SLOTS, sizeof(*m->fcache)); /* optional: NULL = no cache */
 	int r = ew_hash_cache_new(&m->hashes);
 	if (r == 0)
 		r = ew_segvguard_new(&m->sg);
