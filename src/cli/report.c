@@ -18,22 +18,26 @@
 #include "escape.h"
 #include "report/reader.h"
 #include "report/render.h"
+#include "report/summary.h"
 
 #define DEFAULT_DB "execwatch.db"
 
 static const char usage_text[] =
-    "Usage: execwatch report [-i FILE] [--json]\n"
+    "Usage: execwatch report [-i FILE] [--json] [--summary]\n"
     "Shows what a recording holds: the command, the process tree (pid, program, argv, exec\n"
     "result, exit status) and the failed execs.\n"
     "\n"
     "  -i, --input FILE  the database to read (default: " DEFAULT_DB ")\n"
     "      --json        one JSON document instead of text (see docs/SCHEMA.md)\n"
+    "      --summary     per-syscall calls, errors and times of the syscall log, like\n"
+    "                    strace -c (record with --syscalls)\n"
     "  -h, --help        show this help\n";
 
 struct report_opts {
 	const char *input;
 	bool json;
 	bool help;
+	bool summary;
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -65,6 +69,8 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 			o->help = true;
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
+		} else if (!strcmp(a, "--summary")) {
+			o->summary = true;
 		} else if (!strcmp(a, "-i") || !strcmp(a, "--input")) {
 			if (i + 1 >= argc) {
 				usage_error("option '%s' needs a file name", a);
@@ -145,6 +151,19 @@ int ew_cmd_report(int argc, char **argv)
 	struct ew_report_db *db = NULL;
 	struct ew_report *rep = NULL;
 	int r = ew_report_open(o.input, &db, &err);
+	if (!r && o.summary) {
+		r = ew_report_summary(ew_report_sqlite(db), stdout, o.json);
+		ew_report_close(db);
+		if (r == -EIO || fflush(stdout) != 0) {
+			ew_err("cannot write the report: %s", strerror(EIO));
+			return 1;
+		}
+		if (r < 0) {
+			open_error(o.input, r, &err);
+			return 1;
+		}
+		return 0;
+	}
 	if (!r)
 		r = ew_report_load(db, &rep, &err);
 	ew_report_close(db);

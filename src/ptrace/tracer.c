@@ -879,6 +879,29 @@ static void begin_stopping(struct tracer *tr)
 	}
 }
 
+/* The next wait status. A tracee resumed a moment ago usually stops again within microseconds
+ * (its next syscall): polling for a short while first saves the sleep and the cross-CPU wakeup
+ * that dominate the cost of a stop. spin_ns 0 disables it. */
+static pid_t wait_next(struct tracer *tr, int *st)
+{
+	if (tr->spin_ns && !tr->stop_req) {
+		uint64_t until = 0;
+		for (unsigned i = 0;; i++) {
+			pid_t p = waitpid(-1, st, __WALL | WNOHANG);
+			if (p != 0)
+				return p;
+			if ((i & 7) == 0) {
+				uint64_t now = ew_now_mono();
+				if (!until)
+					until = now + tr->spin_ns;
+				else if (now >= until)
+					break;
+			}
+		}
+	}
+	return waitpid(-1, st, __WALL);
+}
+
 static int tr_run(void *state, int *status)
 {
 	struct tracer *tr = state;
@@ -886,7 +909,7 @@ static int tr_run(void *state, int *status)
 		if (tr->stop_req && !tr->stopping)
 			begin_stopping(tr);
 		int st;
-		pid_t pid = waitpid(-1, &st, __WALL);
+		pid_t pid = wait_next(tr, &st);
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -954,6 +977,8 @@ static int tr_create(struct ew_session *s, void **state)
 		return -ENOMEM;
 	tr->s = s;
 	tr->spawn_errfd = -1;
+	const char *spin = getenv("EW_SPIN_NS");
+	tr->spin_ns = spin ? strtoull(spin, NULL, 10) : 0;
 	void *ms;
 	int r = tr_exec_module_new(tr, &ms);
 	if (r < 0 || (r = tr_add_module(tr, &tr_exec_module, ms)) < 0) {

@@ -179,6 +179,7 @@ struct tracer {
 	bool stopping;                   /* stop handled: killing or detaching */
 	unsigned nheld;                  /* tasks in TR_HELD */
 
+	uint64_t spin_ns;                /* poll for the next stop this long before sleeping */
 	struct ew_buf scratch;           /* for /proc reads */
 	struct tr_deferred deferred[TR_MAX_DEFERRED];
 	unsigned ndeferred;
