@@ -977,8 +977,7 @@ static int tr_create(struct ew_session *s, void **state)
 		return -ENOMEM;
 	tr->s = s;
 	tr->spawn_errfd = -1;
-	const char *spin = getenv("EW_SPIN_NS");
-	tr->spin_ns = spin ? strtoull(spin, NULL, 10) : 0;
+	tr->spin_ns = s->cfg.spin_ns;
 	void *ms;
 	int r = tr_exec_module_new(tr, &ms);
 	if (r < 0 || (r = tr_add_module(tr, &tr_exec_module, ms)) < 0) {
