@@ -159,7 +159,7 @@ int ew_cmd_report(int argc, char **argv)
 			return 1;
 		}
 		if (r < 0) {
-			open_error(o.input, r, &err);
+			ew_report_open_error(o.input, r, &err);
 			return 1;
 		}
 		return 0;
