@@ -749,7 +749,24 @@ static void g_exec(struct tracer *tr, void *mstate, struct tr_task *t, pid_t old
 	struct gmod *m = mstate;
 	(void)old_tid;
 	struct gtask *g = t->mod[m->index];
-	if (!g || !g->armed) {
+	if (!g) {
+		/* Never seen at an entry: a task attached (-p) in the middle of its execve. Judge
+		 * the program now, by path, before it runs an instruction. */
+		if (ew_procfs_readlink(t->tgid, "exe", &m->tmp) < 0)
+			return;
+		long rule;
+		enum ew_action a = ew_pol_match_path(m->pol, m->tmp.ptr, m->tmp.len, &rule);
+		if (!ew_action_denies(a))
+			return;
+		struct verdict v = {.act = EW_ACT_KILL, .check = "path", .path = m->tmp.ptr};
+		set_rule(m->pol, &v, rule >= 0 ? m->pol->rules[rule].loc : m->pol->def_loc);
+		snprintf(v.reason, sizeof(v.reason), "exec in progress at attach, denied by %s",
+			 rule >= 0 ? "a rule" : "the default");
+		emit(tr, t, &v);
+		kill(t->tgid, SIGKILL);
+		return;
+	}
+	if (!g->armed) {
 		/* An exec we did not approve: the file appeared or changed after the entry. */
 		struct verdict v = {.act = EW_ACT_KILL, .check = "verify", .path = "?"};
 		snprintf(v.rule, sizeof(v.rule), "default");

@@ -90,3 +90,23 @@ assert_match 'clone3: errno ENOSYS' "$(cat "$T/rec.out")" "no policy: clone3 ref
 # and ordinary threads and forks still work (glibc falls back from clone3 to clone)
 ew_record -- "$G" thread "$EW_PROGS/victim"
 assert_status 0
+
+# Attached (-p): a process that execs the victim after the attach is denied too.
+rm -f "$MARKER"
+sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done; exec "$2"' sh "$T/go" "$VICTIM" </dev/null &
+target=$!
+timeout -k 5 "$EW_TIMEOUT" "$EW_BIN" record -o "$T/att.db" --json "$T/att.jsonl" --policy "$POL" \
+	-p "$target" </dev/null >"$T/att.out" 2>"$T/att.err" &
+recorder=$!
+for _ in $(seq 400); do
+	tracer=$(awk '/^TracerPid:/ { print $2 }' "/proc/$target/status" 2>/dev/null || echo gone)
+	[ "$tracer" = gone ] && break
+	[ "$tracer" != 0 ] && break
+	kill -0 "$recorder" 2>/dev/null || break
+	sleep 0.05
+done
+touch "$T/go"
+wait "$recorder" || true
+wait "$target" || true
+guard_no_escape "attach"
+grep -q '"action":"deny"' "$T/att.jsonl" || fail "attach: no denial logged: $(head -c 300 "$T/att.err")"
