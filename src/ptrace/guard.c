@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -60,12 +61,14 @@ struct gmod {
 	int nr_execve, nr_execveat;
 	struct ew_session *s;
 	struct ew_buf tmp;
+	bool maps_text; /* $EW_TEST_MAPS_TEXT: test the text fallback of the mappings check */
 };
 
 /* Per task: what the allowed exec is expected to map. */
 struct gtask {
 	bool armed;
 	bool check_maps; /* the mappings are known (ELF facts read), not only the program */
+	bool maps_text;  /* parse /proc/PID/maps text even where PROCMAP_QUERY works (tests) */
 	uint64_t exe_dev, exe_ino;
 	bool has_interp;
 	uint64_t in_dev, in_ino;
@@ -688,10 +691,119 @@ static unsigned g_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 			g->in_ino = bins[x + 1].st.st_ino;
 		}
 		snprintf(g->path, sizeof(g->path), "%s", bins[x].path);
+		g->maps_text = m->maps_text;
 	}
 	for (size_t i = 0; i < nb; i++)
 		bin_close(&bins[i]);
 	return 0;
+}
+
+/* The file-backed mappings of a process, from its open /proc/PID/maps: by the PROCMAP_QUERY
+ * ioctl (Linux 6.11+: no text is generated) or, where that is missing, by parsing the text. */
+struct procmap_query_v1 {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define EW_PROCMAP_QUERY _IOWR('f', 17, struct procmap_query_v1)
+#define EW_PMQ_COVERING_OR_NEXT 0x10
+#define EW_PMQ_FILE_BACKED 0x20
+
+struct map_iter {
+	int fd;
+	int mode;       /* 0: try the ioctl, 1: ioctl works, 2: text */
+	uint64_t addr;  /* ioctl: where to continue */
+	char buf[8192]; /* text: what was read and not yet parsed */
+	size_t len, pos;
+	bool eof, failed;
+};
+
+static bool map_next_text(struct map_iter *it, uint64_t *dev, uint64_t *ino)
+{
+	for (;;) {
+		char *nl = it->pos < it->len ? memchr(it->buf + it->pos, '\n', it->len - it->pos) : NULL;
+		if (!nl) {
+			if (it->eof)
+				return false;
+			memmove(it->buf, it->buf + it->pos, it->len - it->pos);
+			it->len -= it->pos;
+			it->pos = 0;
+			if (it->len == sizeof(it->buf)) {
+				it->len = 0; /* a line longer than the buffer: the path; drop it */
+			}
+			ssize_t n = read(it->fd, it->buf + it->len, sizeof(it->buf) - it->len);
+			if (n < 0) {
+				it->failed = true;
+				return false;
+			}
+			if (n == 0)
+				it->eof = true;
+			it->len += (size_t)n;
+			if (n == 0 && it->pos == it->len)
+				return false;
+			if (n == 0) {
+				it->buf[it->len] = '\n'; /* a last line without a newline */
+				if (it->len < sizeof(it->buf))
+					it->len++;
+			}
+			continue;
+		}
+		char *line = it->buf + it->pos;
+		*nl = '\0';
+		it->pos = (size_t)(nl - it->buf) + 1;
+		/* "start-end perms offset MAJ:MIN inode path" */
+		char *p = line;
+		for (int field = 0; field < 3; field++) {
+			p = strchr(p, ' ');
+			if (!p)
+				break;
+			p++;
+		}
+		if (!p)
+			continue;
+		char *end;
+		unsigned long maj = strtoul(p, &end, 16);
+		if (*end != ':')
+			continue;
+		unsigned long min = strtoul(end + 1, &end, 16);
+		if (*end != ' ')
+			continue;
+		unsigned long long in = strtoull(end + 1, &end, 10);
+		if (in == 0)
+			continue;
+		*dev = makedev(maj, min);
+		*ino = in;
+		return true;
+	}
+}
+
+static bool map_next(struct map_iter *it, uint64_t *dev, uint64_t *ino)
+{
+	if (it->mode != 2) {
+		struct procmap_query_v1 q = {
+			.size = sizeof(q),
+			.query_flags = EW_PMQ_COVERING_OR_NEXT | EW_PMQ_FILE_BACKED,
+			.query_addr = it->addr,
+		};
+		if (ioctl(it->fd, EW_PROCMAP_QUERY, &q) == 0) {
+			it->mode = 1;
+			it->addr = q.vma_end;
+			*dev = makedev(q.dev_major, q.dev_minor);
+			*ino = q.inode;
+			return true;
+		}
+		if (errno == ENOENT && it->mode == 1)
+			return false; /* no more mappings */
+		if (it->mode == 1 || errno == ENOENT) {
+			/* ENOENT on the first query: no file mapping at all */
+			if (errno != ENOENT)
+				it->failed = true;
+			return false;
+		}
+		it->mode = 2; /* ENOTTY, EINVAL: an older kernel */
+	}
+	return map_next_text(it, dev, ino);
 }
 
 /* Compares the new image's mappings with what was checked; returns false on a mismatch. */
@@ -713,30 +825,30 @@ static bool verify_maps(pid_t pid, const struct gtask *g, char *why, size_t wlen
 	if (!g->check_maps)
 		return true;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		snprintf(why, wlen, "cannot read the mappings: %s", strerror(errno));
-		return false;
+		return errno == ENOENT || errno == ESRCH;
 	}
-	char line[4608];
 	bool ok = true, saw_interp = false;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned maj, min;
-		unsigned long long ino;
-		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &min, &ino) != 3 || ino == 0)
-			continue;
-		uint64_t dev = makedev(maj, min);
+	struct map_iter it = {.fd = fd, .mode = g->maps_text ? 2 : 0};
+	uint64_t dev, ino;
+	while (ok && map_next(&it, &dev, &ino)) {
 		if (dev == g->exe_dev && ino == g->exe_ino)
 			continue;
 		if (g->has_interp && dev == g->in_dev && ino == g->in_ino) {
 			saw_interp = true;
 			continue;
 		}
-		snprintf(why, wlen, "an unchecked file is mapped (dev %u:%u inode %llu)", maj, min, ino);
+		snprintf(why, wlen, "an unchecked file is mapped (dev %u:%u inode %" PRIu64 ")", major(dev),
+			 minor(dev), ino);
 		ok = false;
-		break;
 	}
-	fclose(f);
+	close(fd);
+	if (it.failed) {
+		snprintf(why, wlen, "cannot read the mappings");
+		ok = false;
+	}
 	if (ok && g->has_interp && !saw_interp) {
 		snprintf(why, wlen, "the ELF interpreter mapped is not the one checked");
 		ok = false;
@@ -831,6 +943,7 @@ int tr_guard_module_new(struct tracer *tr, void **mstate)
 	m->nr_execve = ew_sys_lookup("execve");
 	m->nr_execveat = ew_sys_lookup("execveat");
 	m->index = tr->nmods;
+	m->maps_text = getenv("EW_TEST_MAPS_TEXT") != NULL;
 	m->fcache = calloc(FCACHE_SLOTS, sizeof(*m->fcache)); /* optional: NULL = no cache */
 	int r = ew_hash_cache_new(&m->hashes);
 	if (r == 0)

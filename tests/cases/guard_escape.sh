@@ -68,6 +68,10 @@ run_mode race "$ADIR/racelink" "" ""
 info "$(cat "$T/rec.out")"
 assert_json "$POLICY_EVENTS"'any(pol; .action == "deny" and .path == $ENV.VICTIM)' \
 	"some race attempts were denied at the entry"
+info "race: $(json_count "$POLICY_EVENTS"'pol | select(.check == "verify")') swaps caught after the exec"
+# the same with the text fallback of the mappings check (kernels without PROCMAP_QUERY)
+EW_TEST_MAPS_TEXT=1 run_mode race "$ADIR/racelink" "" ""
+info "race (maps text): $(json_count "$POLICY_EVENTS"'pol | select(.check == "verify")') swaps caught after the exec"
 
 # 10. CLONE_UNTRACED, ptrace by the tracee
 run_mode untraced "" "" ""
