@@ -309,6 +309,18 @@ const struct tr_module tr_exec_module = {
 	.destroy = x_destroy,
 };
 
+const struct ew_exec *tr_exec_current(struct tracer *tr, struct tr_task *t)
+{
+	for (unsigned i = 0; i < tr->nmods; i++) {
+		if (tr->mods[i] != &tr_exec_module)
+			continue;
+		struct xmod *m = tr->mstate[i];
+		struct pexec *p = t->mod[m->index];
+		return p ? &p->ev.exec : NULL;
+	}
+	return NULL;
+}
+
 int tr_exec_module_new(struct tracer *tr, void **mstate)
 {
 	struct xmod *m = calloc(1, sizeof(*m));

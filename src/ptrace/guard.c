@@ -583,13 +583,33 @@ static unsigned g_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 	int dirfd = at ? (int)sc->args[0] : AT_FDCWD;
 	uint32_t atfl = at ? (uint32_t)sc->args[4] : 0;
 	char path[PATH_MAX_READ + 1];
-	ssize_t n = tr_mem_read(t->tid, sc->args[at ? 1 : 0], path, PATH_MAX_READ);
-	if (n <= 0)
-		return 0; /* unreadable: the kernel fails it with EFAULT */
-	size_t plen = strnlen(path, (size_t)n);
-	if (plen == (size_t)n)
-		return 0; /* longer than PATH_MAX: ENAMETOOLONG */
+	size_t plen;
+	const struct ew_exec *cx = tr_exec_current(tr, t);
+	if (cx && (cx->dirfd == dirfd || !at)) {
+		/* The exec module read it already (it runs first). */
+		if (!cx->path.ptr || (cx->flags & (EW_EXEC_PATH_FAULT | EW_EXEC_PATH_TRUNCATED)) ||
+		    cx->path.len > PATH_MAX_READ)
+			return 0; /* the kernel fails it: EFAULT, ENAMETOOLONG */
+		plen = cx->path.len;
+		memcpy(path, cx->path.ptr, plen);
+	} else {
+		/* Up to the end of the page first: reading beyond could fault pages in. */
+		uint64_t addr = sc->args[at ? 1 : 0];
+		size_t want = 4096 - (size_t)(addr & 4095);
+		ssize_t n = tr_mem_read(t->tid, addr, path, want);
+		if (n == (ssize_t)want && !memchr(path, '\0', want) && want < PATH_MAX_READ) {
+			ssize_t m2 = tr_mem_read(t->tid, addr + want, path + want, PATH_MAX_READ - want);
+			n = m2 > 0 ? n + m2 : n;
+		}
+		if (n <= 0)
+			return 0; /* unreadable: the kernel fails it with EFAULT */
+		plen = strnlen(path, (size_t)n);
+		if (plen == (size_t)n)
+			return 0; /* longer than PATH_MAX: ENAMETOOLONG */
+	}
 	path[plen] = '\0';
+	if (memchr(path, '\0', plen))
+		return 0;
 
 	struct bin bins[MAX_BINS];
 	for (int i = 0; i < MAX_BINS; i++) {

@@ -208,6 +208,9 @@ int tr_seccomp_install(const struct tr_sysset *set, bool nnp);
 /* The exec capture module (exec.c). */
 extern const struct tr_module tr_exec_module;
 int tr_exec_module_new(struct tracer *tr, void **mstate);
+/* The exec the exec module is capturing for t (between its entry and its end), or NULL: later
+ * modules reuse what it read (path, dirfd, flags) instead of reading the tracee again. */
+const struct ew_exec *tr_exec_current(struct tracer *tr, struct tr_task *t);
 
 /* The dependency module (deps.c): file opens and executable mappings, when s->cfg.deps. */
 extern const struct tr_module tr_deps_module;
