@@ -790,8 +790,11 @@ static int load(struct bstate *b, bool filter)
 		return why(b, -errno ?: -EINVAL, "cannot open the eBPF programs");
 	b->skel->rodata->filter_tracked = filter;
 	b->skel->rodata->deny_enabled = b->opts.ndeny > 0;
-	uint32_t mb = b->opts.ringbuf_mb ? b->opts.ringbuf_mb : 32;
-	bpf_map__set_max_entries(b->skel->maps.rb, mb << 20);
+	uint64_t bytes = (uint64_t)(b->opts.ringbuf_mb ? b->opts.ringbuf_mb : 32) << 20;
+	const char *kb = getenv("EW_BPF_RINGBUF_KB"); /* tests: a tiny buffer loses records */
+	if (kb && atoi(kb) >= 4)
+		bytes = (uint64_t)atoi(kb) << 10;
+	bpf_map__set_max_entries(b->skel->maps.rb, (uint32_t)bytes);
 	int r = ew_exec_bpf__load(b->skel);
 	if (r < 0)
 		return why(b, r, r == -EPERM ? "the kernel refused to load the eBPF programs "
