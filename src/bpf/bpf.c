@@ -26,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -77,8 +79,9 @@ struct bstate {
 	bool root_reaped;
 	int root_status;
 	int spawn_errfd, spawn_errno;
+	int epfd, pidfd; /* wake on ring buffer data or on the command's end */
 	volatile sig_atomic_t stop_req, stop_how, stop_sig;
-	uint64_t startup_us;
+	uint64_t startup_us, t_open_us, t_load_us, t_attach_us;
 	char err[1024];
 	struct ew_buf tmp, tmp2, tmp3;
 	pid_t cur_pid; /* the process of the exec being published */
@@ -541,8 +544,13 @@ static void on_ret(struct bstate *b, const struct ewb_exec_ret *r)
 	ev.ppid = (int32_t)e->h.ppid;
 	ev.comm = ew_arena_str(a, e->h.comm, comm_len(e->h.comm));
 	struct ew_str exe = path_fmt(&e->exe, S_IFREG, 0, &b->tmp3);
-	if (exe.ptr && !(e->xflags & EWB_X_KEXEC))
+	if (exe.ptr && !(e->xflags & EWB_X_KEXEC)) {
 		ev.exe = ew_arena_str(a, exe.ptr, exe.len);
+	} else if (!(e->xflags & EWB_X_KEXEC)) {
+		struct ew_proc *pr = ew_proctab_get(&b->s->procs, ev.pid);
+		if (pr && pr->exe)
+			ev.exe = ew_arena_str(a, pr->exe, pr->exe_len);
+	}
 	x->syscall = exec_name(e);
 	x->nr = e->nr;
 	x->arch = (e->xflags & EWB_X_COMPAT) ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
@@ -790,12 +798,16 @@ static int load(struct bstate *b, bool filter)
 		return why(b, -errno ?: -EINVAL, "cannot open the eBPF programs");
 	b->skel->rodata->filter_tracked = filter;
 	b->skel->rodata->deny_enabled = b->opts.ndeny > 0;
+	b->skel->rodata->walk_exe = !filter; /* record mode: the process table knows the exe */
 	uint64_t bytes = (uint64_t)(b->opts.ringbuf_mb ? b->opts.ringbuf_mb : 32) << 20;
 	const char *kb = getenv("EW_BPF_RINGBUF_KB"); /* tests: a tiny buffer loses records */
 	if (kb && atoi(kb) >= 4)
 		bytes = (uint64_t)atoi(kb) << 10;
 	bpf_map__set_max_entries(b->skel->maps.rb, (uint32_t)bytes);
+	uint64_t t1 = now_us();
 	int r = ew_exec_bpf__load(b->skel);
+	b->t_open_us = t1 - t0;
+	b->t_load_us = now_us() - t1;
 	if (r < 0)
 		return why(b, r, r == -EPERM ? "the kernel refused to load the eBPF programs "
 						"(not permitted: need root, CAP_BPF, or lockdown); use --backend ptrace" :
@@ -806,7 +818,9 @@ static int load(struct bstate *b, bool filter)
 		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.deny), &k, &one, BPF_ANY) < 0)
 			return why(b, -errno, "cannot fill the deny list");
 	}
+	uint64_t t2 = now_us();
 	r = ew_exec_bpf__attach(b->skel);
+	b->t_attach_us = now_us() - t2;
 	if (r < 0)
 		return why(b, r, "cannot attach the eBPF programs (tp_btf tracepoints)");
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.rb), on_record, b, NULL);
@@ -834,6 +848,8 @@ static int b_create(struct ew_session *s, void **state)
 		return -ENOMEM;
 	b->s = s;
 	b->spawn_errfd = -1;
+	b->epfd = -1;
+	b->pidfd = -1;
 	*state = b;
 	return 0;
 }
@@ -965,8 +981,26 @@ static int b_run(void *state, int *status)
 		return -EINVAL;
 	bool stopping = false;
 	uint64_t last_flush = ew_now_mono();
+	/* One epoll set: the ring buffer's, and a pidfd of the command, so its end is noticed at
+	 * once (not at the next timeout). */
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (b->epfd < 0)
+		return -errno;
+	struct epoll_event ee = {.events = EPOLLIN, .data.u32 = 1};
+	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(b->rb), &ee) < 0)
+		return -errno;
+	if (b->root_pid && !b->monitor) {
+		b->pidfd = (int)syscall(SYS_pidfd_open, b->root_pid, 0);
+		ee.data.u32 = 2;
+		if (b->pidfd >= 0)
+			(void)epoll_ctl(b->epfd, EPOLL_CTL_ADD, b->pidfd, &ee);
+	}
 	for (;;) {
-		int n = ring_buffer__poll(b->rb, 100);
+		struct epoll_event got[2];
+		int ne = epoll_wait(b->epfd, got, 2, 100);
+		if (ne < 0 && errno != EINTR)
+			return -errno;
+		int n = ring_buffer__consume(b->rb);
 		if (n < 0 && n != -EINTR)
 			return n;
 		check_lost(b);
@@ -1043,6 +1077,10 @@ static void b_destroy(void *state)
 	ew_imap_free(&b->pend);
 	if (b->spawn_errfd >= 0)
 		close(b->spawn_errfd);
+	if (b->epfd >= 0)
+		close(b->epfd);
+	if (b->pidfd >= 0)
+		close(b->pidfd);
 	ew_buf_free(&b->tmp);
 	ew_buf_free(&b->tmp2);
 	ew_buf_free(&b->tmp3);
@@ -1127,4 +1165,13 @@ uint64_t ew_bpf_startup_us(struct ew_session *s)
 {
 	struct bstate *b = state_of(s);
 	return b ? b->startup_us : 0;
+}
+
+void ew_bpf_startup_detail(struct ew_session *s, uint64_t *open_us, uint64_t *load_us,
+			   uint64_t *attach_us)
+{
+	struct bstate *b = state_of(s);
+	*open_us = b ? b->t_open_us : 0;
+	*load_us = b ? b->t_load_us : 0;
+	*attach_us = b ? b->t_attach_us : 0;
 }

@@ -43,5 +43,8 @@ int ew_bpf_spawn_errno(struct ew_session *s);
 
 /* Start-up time: microseconds spent opening, loading (verifier) and attaching. */
 uint64_t ew_bpf_startup_us(struct ew_session *s);
+/* Its parts: open (skeleton, BTF), load (verifier), attach. */
+void ew_bpf_startup_detail(struct ew_session *s, uint64_t *open_us, uint64_t *load_us,
+			   uint64_t *attach_us);
 
 #endif

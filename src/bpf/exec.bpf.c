@@ -33,6 +33,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 const volatile __u32 filter_tracked = 0; /* record mode: only tracked processes */
 const volatile __u32 deny_enabled = 0;   /* kill after an exec of a file in `deny` */
+const volatile __u32 walk_exe = 1;       /* send the caller's exe (monitor; record mode knows it) */
+/* Wake-ups: only the records that complete something (an exec's return, an exit) wake the
+ * reader; the others wait for it (BPF_RB_NO_WAKEUP): fewer context switches per exec. */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -326,7 +329,7 @@ static __always_inline void strs_flush(struct vctx *c, struct ewb_strs *s, __u32
 	s->vflags = c->vflags;
 	s->gen = c->gen;
 	__u32 n = s->len & SMASK;
-	if (bpf_ringbuf_output(&rb, s, offsetof(struct ewb_strs, data) + n, 0) < 0) {
+	if (bpf_ringbuf_output(&rb, s, offsetof(struct ewb_strs, data) + n, BPF_RB_NO_WAKEUP) < 0) {
 		c->lost++;
 		count_lost(1);
 	}
@@ -512,7 +515,12 @@ static __always_inline __u32 send_enter(struct task_struct *t, __s32 nr, __u32 x
 	struct dentry *rd = BPF_CORE_READ(t, fs, root.dentry);
 	struct vfsmount *rm = BPF_CORE_READ(t, fs, root.mnt);
 	walk_path(&e->cwd, BPF_CORE_READ(t, fs, pwd.dentry), BPF_CORE_READ(t, fs, pwd.mnt), rd, rm);
-	walk_file_path(&e->exe, BPF_CORE_READ(t, mm, exe_file), t);
+	if (walk_exe) {
+		walk_file_path(&e->exe, BPF_CORE_READ(t, mm, exe_file), t);
+	} else {
+		e->exe.off = EWB_PATH_MAX + 1;
+		e->exe.flags = 0;
+	}
 	e->dirfile.valid = 0;
 	if ((xflags & EWB_X_AT) && dirfd != AT_FDCWD) {
 		struct file *df = fd_file(t, dirfd);
@@ -533,7 +541,7 @@ static __always_inline __u32 send_enter(struct task_struct *t, __s32 nr, __u32 x
 	} else {
 		e->in.off = EWB_PATH_MAX + 1;
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -657,7 +665,7 @@ static __always_inline __u32 send_ok(struct task_struct *t, __u32 old, struct li
 	if (o->script)
 		bpf_probe_read_kernel_str(o->interp, sizeof(o->interp), interp);
 	walk_file_path(&o->path, f, t);
-	bpf_ringbuf_submit(o, 0);
+	bpf_ringbuf_submit(o, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -752,7 +760,7 @@ int BPF_PROG(ew_fork, struct task_struct *parent, struct task_struct *child)
 			}
 		}
 	}
-	bpf_ringbuf_submit(f, 0);
+	bpf_ringbuf_submit(f, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

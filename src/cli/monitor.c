@@ -188,8 +188,12 @@ int ew_cmd_monitor(int argc, char **argv)
 			unlink(db);
 		goto out;
 	}
-	fprintf(stderr, "execwatch: monitoring every exec on this host (eBPF attached in %.0f ms); "
-			"^C to stop\n", (double)ew_bpf_startup_us(s) / 1000.0);
+	uint64_t to, tl, ta;
+	ew_bpf_startup_detail(s, &to, &tl, &ta);
+	fprintf(stderr, "execwatch: monitoring every exec on this host (eBPF attached in %.0f ms: "
+			"open %.0f, load %.0f, attach %.0f); ^C to stop\n",
+		(double)ew_bpf_startup_us(s) / 1000.0, (double)to / 1000.0, (double)tl / 1000.0,
+		(double)ta / 1000.0);
 	int st = 0;
 	r = ew_session_run(s, &st);
 	g_mon = NULL;
