@@ -36,13 +36,18 @@ monitor_stop() {
 }
 
 mkdir -p "$T/w"
+# The monitor sees the whole host (other tests too): run copies with names of our own.
+OK=ewmok$$
+EA=ewmea$$
+cp "$EW_PROGS/exec_ok" "$T/$OK"
+cp "$EW_PROGS/eacces" "$T/$EA"
 monitor_start all
-: | "$EW_PROGS/exec_ok" >/dev/null
-"$EW_PROGS/eacces" "$T/w" >/dev/null 2>&1 || true
+: | "$T/$OK" >/dev/null
+"$T/$EA" "$T/w" >/dev/null 2>&1 || true
 monitor_stop all
 check_common_fields
 
-assert_json --arg p "$EW_PROGS/exec_ok" '[execs | select(.path == "/bin/true" and .comm == "exec_ok")] |
+assert_json --arg p "$T/$OK" --arg c "$OK" '[execs | select(.path == "/bin/true" and .comm == $c)] |
 	length == 1 and (.[0] | .retval == 0 and .argv == ["true", "exec_ok-arg"] and
 	.backend == "bpf" and .kernel_invoked == false and .exe == $p and
 	.stdin.type == "fifo" and (.stdin.path | startswith("pipe:[")))' \
@@ -50,13 +55,13 @@ assert_json --arg p "$EW_PROGS/exec_ok" '[execs | select(.path == "/bin/true" an
 ino=$(stat -L -c %i /bin/true)
 dev=$(stat -L -c %d /bin/true)
 ctime=$(stat -L -c %Z /bin/true)
-assert_json --argjson ino "$ino" --argjson dev "$dev" --argjson ct "$ctime" \
-	'[execs | select(.path == "/bin/true" and .comm == "exec_ok")][0].binary |
+assert_json --argjson ino "$ino" --argjson dev "$dev" --argjson ct "$ctime" --arg c "$OK" \
+	'[execs | select(.path == "/bin/true" and .comm == $c)][0].binary |
 	 .ino == $ino and .dev == $dev and (.ctime / 1e9 | floor) == $ct and .type == "regular"' \
 	"binary dev/inode/ctime/mode of /bin/true"
-assert_json '[execs | select(.comm == "eacces" and .errno == "EACCES")] | length == 2' \
+assert_json --arg c "$EA" '[execs | select(.comm == $c and .errno == "EACCES")] | length == 2' \
 	"the two failed execs of eacces (process_execute_failed)"
-assert_json --arg w "$T/w" '[execs | select(.comm == "eacces")][0] |
+assert_json --arg w "$T/w" --arg c "$EA" '[execs | select(.comm == $c)][0] |
 	.path == ($w + "/noexec.sh") and .binary.perm == "0644" and .binary.ino > 0' \
 	"the failed exec names the file it could not run, with its inode and mode"
 assert_json '[forks] | length > 0' "fork events"
@@ -65,21 +70,22 @@ n=$(sql "SELECT count(*) FROM execs WHERE path = '/bin/true'")
 [ "$n" -ge 1 ] || fail "the database lacks the exec of /bin/true"
 
 # --failed: only failed execs; --comm: only that command.
-monitor_start flt --failed --comm eacces
-"$EW_PROGS/exec_ok" >/dev/null
-"$EW_PROGS/eacces" "$T/w" >/dev/null 2>&1 || true
+monitor_start flt --failed --comm "$EA"
+"$T/$OK" >/dev/null
+"$T/$EA" "$T/w" >/dev/null 2>&1 || true
 monitor_stop flt
-assert_json '[.[] | select(.event != "lost")] | length == 2 and
-	all(.event == "exec" and .retval < 0 and .comm == "eacces")' \
-	"--failed --comm eacces: exactly the two failed execs of eacces"
+assert_json --arg c "$EA" '[.[] | select(.event != "lost")] | length == 2 and
+	all(.event == "exec" and .retval < 0 and .comm == $c)' \
+	"--failed --comm NAME: exactly the two failed execs of that program"
 
 # --kill: a deny-listed file is killed right after its exec (bpf_send_signal).
-cp /bin/true "$T/w/denied"
-monitor_start kill --kill "$T/w/denied"
+DN=ewmdn$$
+cp /bin/true "$T/w/$DN"
+monitor_start kill --kill "$T/w/$DN"
 rc=0
-"$T/w/denied" || rc=$?
-"$EW_PROGS/exec_ok" >/dev/null || fail "exec_ok was disturbed by the deny list"
+"$T/w/$DN" || rc=$?
+"$T/$OK" >/dev/null || fail "exec_ok was disturbed by the deny list"
 monitor_stop kill
 assert_eq 137 "$rc" "the denied program is killed by SIGKILL"
-assert_json --arg p "$T/w/denied" '[exits | select(.comm == "denied")] | length == 1 and
+assert_json --arg c "$DN" '[exits | select(.comm == $c)] | length == 1 and
 	.[0].signal == "SIGKILL"' "its exit event says SIGKILL"
