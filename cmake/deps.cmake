@@ -7,3 +7,11 @@ pkg_check_modules(EW_DEPS_JANSSON REQUIRED IMPORTED_TARGET jansson)
 target_link_libraries(ewcore PUBLIC PkgConfig::EW_DEPS_ELF PkgConfig::EW_DEPS_CRYPTO
   PkgConfig::EW_DEPS_JANSSON)
 target_include_directories(ewcore PUBLIC ${PROJECT_SOURCE_DIR}/src/deps)
+
+# Optional (record --deps-callers, the stack walk that attributes each open to the library whose
+# code made it): elfutils' libdw.
+pkg_check_modules(EW_DEPS_DW IMPORTED_TARGET libdw)
+if(EW_DEPS_DW_FOUND)
+  target_link_libraries(ewcore PUBLIC PkgConfig::EW_DEPS_DW)
+  target_compile_definitions(ewcore PRIVATE EW_HAVE_LIBDW=1)
+endif()

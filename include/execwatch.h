@@ -206,6 +206,8 @@ struct ew_file {
 	struct ew_str program;  /* procname of the process that opened it */
 	struct ew_str arg_path; /* the path as passed (NULL ptr: unreadable pointer) */
 	int32_t dirfd;          /* the dirfd as passed (AT_FDCWD = -100 for open/creat) */
+	struct ew_str caller;   /* with callers tracing: the library (or program) whose code made
+				 * the call, found by a stack walk; else NULL */
 };
 
 /* Why a file is mapped executable into a process (EW_EV_LIBRARY). */
@@ -306,6 +308,10 @@ EW_EXPORT void ew_session_free(struct ew_session *s);
  * mapped executable (EW_EV_LIBRARY). Call before ew_session_spawn()/attach(): -EBUSY after.
  * -EOPNOTSUPP when the selected backend cannot do it. */
 EW_EXPORT int ew_session_trace_deps(struct ew_session *s, bool on);
+
+/* With dependency tracing, also attribute each open to the library whose code made it (a stack
+ * walk at every open: slower). -EOPNOTSUPP when this build has no stack walker (libdw). */
+EW_EXPORT int ew_session_trace_deps_callers(struct ew_session *s, bool on);
 
 /* Selects the backend by name: "ptrace" (default) or "bpf". -ENOENT for an unknown name,
  * -EOPNOTSUPP when this build lacks it. */

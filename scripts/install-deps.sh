@@ -8,7 +8,7 @@ PKGS=(
   libseccomp-dev libsqlite3-dev libcmocka-dev
   libelf-dev libssl-dev zlib1g-dev
   clang llvm libclang-rt-14-dev libbpf-dev bpftool
-  libjansson-dev
+  libjansson-dev libdw-dev
   sqlite3 jq strace python3 hyperfine reprozip
 )
 missing=()

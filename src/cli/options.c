@@ -79,6 +79,10 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->deps = true;
 			continue;
 		}
+		if (!strcmp(a, "--deps-callers")) {
+			o->deps = o->deps_callers = true;
+			continue;
+		}
 		if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
 			o->force = true;
 			continue;
@@ -211,6 +215,8 @@ const char *ew_record_usage(bool trace)
 	       "      --backend NAME     ptrace (default) or bpf (root)\n"
 	       "      --deps             also record file opens and libraries mapped executable\n"
 	       "                         (dependency fingerprint: see 'execwatch deps')\n"
+	       "      --deps-callers     --deps, and attribute each open to the library whose\n"
+	       "                         code made it (a stack walk per open: slower)\n"
 	       "  -s, --string-limit N   longest string rendered in syscall arguments (256)\n"
 	       "      --syscalls SET     log these syscalls, decoded: exec (default), file,\n"
 	       "                         desc, process, network, memory, signal, all, none,\n"

@@ -30,6 +30,7 @@ struct ew_record_opts {
 	const char *comms[EW_MAX_COMMS]; /* --comm NAME: log syscalls only of these processes */
 	size_t ncomms;
 	bool deps;             /* --deps: file opens and executable mappings */
+	bool deps_callers;     /* --deps-callers: also the library that made each open */
 	const char *policies[EW_MAX_POLICIES]; /* --policy FILE (repeatable, read in order) */
 	size_t npolicies;
 };

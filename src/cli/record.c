@@ -252,6 +252,11 @@ int ew_cmd_record(int argc, char **argv)
 		ew_err("--deps is not available with the %s backend", o.backend);
 		goto out;
 	}
+	if (o.deps_callers && (r = ew_session_trace_deps_callers(s, true)) < 0) {
+		ew_err("--deps-callers is not available in this build (no libdw) or with the %s backend",
+		       o.backend);
+		goto out;
+	}
 
 	if (o.npolicies) {
 		if (strcmp(o.backend, "ptrace")) {

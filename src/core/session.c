@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "session.h"
+#include "ptrace/stack.h"
 #include "policy.h"
 
 #include <dlfcn.h>
@@ -161,6 +162,18 @@ EW_EXPORT int ew_session_trace_deps(struct ew_session *s, bool on)
 	if (on && strcmp(s->backend_ops->name, "ptrace"))
 		return -EOPNOTSUPP; /* only the ptrace backend traces dependencies so far */
 	s->cfg.deps = on;
+	return 0;
+}
+
+EW_EXPORT int ew_session_trace_deps_callers(struct ew_session *s, bool on)
+{
+	if (s->started)
+		return -EBUSY;
+	if (on && (!tr_stack_supported() || strcmp(s->backend_ops->name, "ptrace")))
+		return -EOPNOTSUPP;
+	s->cfg.deps_callers = on;
+	if (on)
+		s->cfg.deps = true;
 	return 0;
 }
 

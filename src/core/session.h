@@ -32,6 +32,7 @@ struct ew_config {
 	int strv_limit;         /* string-array elements rendered before "..." (default 32) */
 	uint64_t spin_ns;       /* ptrace: poll this long for the next stop before sleeping */
 	bool deps;              /* dependency tracing: file opens and executable mappings */
+	bool deps_callers;      /* ... and the library that made each open (stack walk) */
 };
 
 /* What sinks learn about the run as a whole. */

@@ -355,6 +355,8 @@ static int on_file(struct builder *b, sqlite3_stmt *st)
 		return -ENOMEM;
 	r->how |= how;
 	r->count++;
+	if (!r->caller)
+		r->caller = dup_col(st, 11);
 	if (!mf->opened) {
 		mf->opened = true;
 		mf->writes_first = (how & (EW_FILE_WRITE | EW_FILE_CREATE)) != 0;
@@ -394,15 +396,30 @@ static int load_run(sqlite3 *db, struct ew_manifest *m)
 	return 0;
 }
 
+/* %s: "caller", or "NULL" for a database written before that column existed. */
 static const char events_sql[] =
 	"SELECT seq, 0, pid, ppid, procname, cwd, argv, "
-	"(SELECT env FROM environments WHERE id = env_id), interp, flags, exe "
+	"(SELECT env FROM environments WHERE id = env_id), interp, flags, exe, NULL "
 	"FROM execs WHERE retval = 0 "
-	"UNION ALL SELECT seq, 1, pid, child_pid, NULL, NULL, NULL, NULL, NULL, 0, exe "
+	"UNION ALL SELECT seq, 1, pid, child_pid, NULL, NULL, NULL, NULL, NULL, 0, exe, NULL "
 	"FROM forks WHERE kind = 'process' "
-	"UNION ALL SELECT seq, 2, pid, ppid, path, kind, soname, NULL, NULL, 0, exe FROM libraries "
-	"UNION ALL SELECT seq, 3, pid, ppid, path, errno_name, NULL, NULL, NULL, how, exe FROM files "
-	"ORDER BY 1";
+	"UNION ALL SELECT seq, 2, pid, ppid, path, kind, soname, NULL, NULL, 0, exe, NULL "
+	"FROM libraries "
+	"UNION ALL SELECT seq, 3, pid, ppid, path, errno_name, NULL, NULL, NULL, how, exe, %s "
+	"FROM files ORDER BY 1";
+
+static bool has_column(sqlite3 *db, const char *table, const char *col)
+{
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'", table,
+		 col);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	bool yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
 
 /* Attaches the stored digests (table `digests`, schema 2) to the files. */
 static int load_digests(sqlite3 *db, struct ew_manifest *m)
@@ -472,7 +489,10 @@ int ew_manifest_load(const char *path, struct ew_manifest **out, struct ew_repor
 	r = load_run(db, m);
 	sqlite3_stmt *st = NULL;
 	if (!r) {
-		int rc = sqlite3_prepare_v2(db, events_sql, -1, &st, NULL);
+		char sql[sizeof(events_sql) + 16];
+		snprintf(sql, sizeof(sql), events_sql,
+			 has_column(db, "files", "caller") ? "caller" : "NULL");
+		int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 		if (rc != SQLITE_OK) {
 			if (err)
 				snprintf(err->detail, sizeof(err->detail), "%s", sqlite3_errmsg(db));
@@ -514,6 +534,7 @@ static void refs_free(struct ew_mref *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].soname);
 		free(v[i].errno_name);
+		free(v[i].caller);
 	}
 	free(v);
 }

@@ -57,6 +57,7 @@ struct ew_mref {
 	int kind;         /* libraries: enum ew_lib_kind */
 	char *soname;     /* libraries */
 	char *errno_name; /* failed opens: the last error */
+	char *caller;     /* files, record --deps-callers: the library whose code opened it first */
 	unsigned count;   /* opens (or mappings) */
 };
 

@@ -213,6 +213,10 @@ int ew_manifest_write_json(FILE *out, const struct ew_manifest *m)
 			j_how(&j, ref->how);
 			j_raw(&j, ",\"opens\":");
 			j_int(&j, ref->count);
+			if (ref->caller) {
+				j_raw(&j, ",\"caller\":");
+				j_str(&j, ref->caller);
+			}
 			j_raw(&j, ",");
 			j_facts(&j, m, f);
 			j_raw(&j, "}");
@@ -389,6 +393,10 @@ int ew_manifest_write_text(FILE *out, const struct ew_manifest *m)
 			t_esc(out, &b, f->path);
 			if (p->files[k].count > 1)
 				fprintf(out, " (x%u)", p->files[k].count);
+			if (p->files[k].caller) {
+				fputs(" by ", out);
+				t_esc(out, &b, p->files[k].caller);
+			}
 			if (!f->system && !(f->roles & EW_MF_DIR))
 				t_facts(out, m, f);
 			fputc('\n', out);

@@ -32,6 +32,7 @@
 #include "binfmt.h"
 #include "memory.h"
 #include "procfs.h"
+#include "stack.h"
 #include "tracer.h"
 
 #define PATH_READ_MAX 4096u
@@ -65,6 +66,7 @@ struct dproc {
 	size_t nseen, capseen;
 	char **needed; /* names, owned */
 	size_t nneeded, capneeded;
+	struct tr_stack *stack; /* --deps-callers: the module list, until the mappings change */
 };
 
 /* Per task: the open in progress. */
@@ -74,6 +76,7 @@ struct dtask {
 	int64_t flags;
 	uint32_t str_flags;
 	struct ew_str path; /* in arena */
+	struct ew_str caller; /* in arena; NULL ptr when not walked */
 	struct ew_arena arena;
 };
 
@@ -254,6 +257,7 @@ static void dproc_clear(struct dproc *p)
 		free(p->needed[i]);
 	p->nneeded = 0;
 	p->nseen = 0;
+	tr_stack_reset(&p->stack);
 }
 
 static void dproc_free(struct dproc *p)
@@ -335,6 +339,7 @@ static void report_library(struct tracer *tr, struct dmod *m, struct tr_task *t,
 {
 	if (!dproc_see(p, st->st_dev, st->st_ino))
 		return;
+	tr_stack_reset(&p->stack); /* a new module: the walker's list is stale */
 	struct elfdyn *d = fd >= 0 ? elfdyn_get(m, fd, st) : NULL;
 	if (kind == EW_LIB_DLOPEN && d &&
 	    ((d->soname && dproc_needs(p, d->soname)) || dproc_needs(p, basename_of(path))))
@@ -493,6 +498,8 @@ static void on_open_exit(struct tracer *tr, struct dmod *m, struct tr_task *t, s
 	f->program = n->ev.exe;
 	if (d->path.ptr)
 		f->arg_path = ew_arena_str(&n->arena, d->path.ptr, d->path.len);
+	if (d->caller.ptr)
+		f->caller = ew_arena_str(&n->arena, d->caller.ptr, d->caller.len);
 	if (!ok) {
 		f->how |= EW_FILE_FAILED;
 		f->errno_name = rv >= -4095 ? ew_errno_name((int)-rv) : NULL;
@@ -605,6 +612,12 @@ static unsigned d_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 	}
 	if (tr_mem_str(t->tid, path_arg, PATH_READ_MAX, &d->arena, &d->path, &d->str_flags) < 0)
 		d->path = (struct ew_str){NULL, 0};
+	d->caller = (struct ew_str){NULL, 0};
+	if (tr->s->cfg.deps_callers) {
+		struct dproc *p = dproc_get(m, t->tgid);
+		if (p && tr_stack_caller(&p->stack, t->tgid, t->tid, &m->tmp) == 0)
+			d->caller = ew_arena_str(&d->arena, m->tmp.ptr, m->tmp.len);
+	}
 	return TR_WANT_EXIT;
 }
 
@@ -642,7 +655,8 @@ static void d_fork(struct tracer *tr, void *mstate, struct tr_task *parent, stru
 	struct dmod *m = mstate;
 	if (!tr->s->cfg.deps || !parent)
 		return;
-	/* The child shares the parent's mappings: it must not report them again. */
+	/* The child has the parent's mappings: it must not report them again. (Its stack walker
+	 * is its own: built at its first walk.) */
 	struct dproc *pp = ew_imap_get(&m->procs, parent->tgid);
 	if (!pp)
 		return;

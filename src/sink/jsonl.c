@@ -353,6 +353,7 @@ static void render_file(struct jw *w, const struct ew_file *f)
 	jw_estr(w, "program", f->program);
 	jw_estr(w, "arg_path", f->arg_path);
 	jw_i64(w, "dirfd", f->dirfd);
+	jw_estr(w, "caller", f->caller);
 }
 
 static void render_library(struct jw *w, const struct ew_library *l)

@@ -102,7 +102,7 @@ static const char schema_sql[] =
 	"errno_name TEXT);\n"
 	"CREATE TABLE files (" COMMON_DEFS
 	"syscall TEXT, path TEXT, how INTEGER NOT NULL, open_flags INTEGER, retval INTEGER, "
-	"errno_name TEXT, program TEXT, arg_path TEXT, dirfd INTEGER);\n"
+	"errno_name TEXT, program TEXT, arg_path TEXT, dirfd INTEGER, caller TEXT);\n"
 	"CREATE TABLE libraries (" COMMON_DEFS "path TEXT, " FILE_DEFS("file")
 	", program TEXT, at_exec INTEGER NOT NULL, kind TEXT, soname TEXT);\n"
 	"CREATE TABLE digests (path TEXT PRIMARY KEY NOT NULL, dev INTEGER, ino INTEGER, "
@@ -144,8 +144,8 @@ static const char insert_syscall_sql[] =
 
 static const char insert_file_sql[] =
 	"INSERT INTO files (" COMMON_COLS
-	"syscall, path, how, open_flags, retval, errno_name, program, arg_path, dirfd) "
-	"VALUES (" COMMON_QS "?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	"syscall, path, how, open_flags, retval, errno_name, program, arg_path, dirfd, caller) "
+	"VALUES (" COMMON_QS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 static const char insert_library_sql[] =
 	"INSERT INTO libraries (" COMMON_COLS "path, " FILE_COLS("file")
@@ -674,6 +674,7 @@ static int insert_file(struct sqlite_sink *q, const struct ew_event *ev)
 	b_bstr(&b, f->program);
 	b_bstr(&b, f->arg_path);
 	b_i64(&b, f->dirfd);
+	b_bstr(&b, f->caller);
 	return b_finish(q, &b);
 }
 

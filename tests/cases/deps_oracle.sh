@@ -46,14 +46,20 @@ for raw in open(sys.argv[1], encoding="utf-8", errors="surrogateescape"):
     else:
         path = re.search(r'"((?:[^"\\]|\\.)*)"', args).group(1)
         opens[pid].append((err, path))
+# /proc/PID/... differ between the two runs only by the pid.
+def norm(p):
+    return re.sub(r'^/proc/\d+/', '/proc/PID/', p) if p else p
+for d in (opens,):
+    for k in d:
+        d[k] = [(a, norm(b)) for a, b in d[k]]
 evs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
 ew_opens, ew_maps = defaultdict(list), defaultdict(set)
 for e in evs:
     if e["event"] == "file":
         if e["retval"] >= 0:
-            ew_opens[str(e["pid"])].append(("ok", e["path"]))
+            ew_opens[str(e["pid"])].append(("ok", norm(e["path"])))
         else:
-            ew_opens[str(e["pid"])].append((e["errno"], e["arg_path"]))
+            ew_opens[str(e["pid"])].append((e["errno"], norm(e["arg_path"])))
     elif e["event"] == "library" and not e["at_exec"]:
         ew_maps[str(e["pid"])].add(e["path"])
 # Pids are the same processes in both runs only by order of appearance.

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * deps_dlopen LIB [EXPECTED] - dlopen()s LIB, calls its ewdep_value() and prints the value;
- * exits 1 if it differs from EXPECTED (when given). The library must appear as "dlopen".
+ * deps_dlopen LIB [EXPECTED [BY_LIB BY_PROG]] - dlopen()s LIB, calls its ewdep_value() and
+ * prints the value; exits 1 if it differs from EXPECTED (when given). The library must appear
+ * as "dlopen". With BY_LIB and BY_PROG: the library's code opens BY_LIB (ewdep_open), then the
+ * program's own code opens BY_PROG (the caller attribution test).
  */
 #include <dlfcn.h>
 
@@ -22,5 +24,14 @@ int main(int argc, char **argv)
 	printf("%d\n", v);
 	if (argc > 2 && v != atoi(argv[2]))
 		die(0, "ewdep_value() = %d, expected %s", v, argv[2]);
+	if (argc > 4) {
+		int (*op)(const char *) = (int (*)(const char *))dlsym(h, "ewdep_open");
+		if (!op || op(argv[3]) < 0)
+			die(0, "ewdep_open %s failed", argv[3]);
+		int fd = open(argv[4], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			die(errno, "open %s", argv[4]);
+		close(fd);
+	}
 	prog_exit(0);
 }

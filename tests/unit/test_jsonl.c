@@ -297,12 +297,12 @@ static void test_other_types(void **state)
 	expect_line(&ev, "file",
 		    "\"syscall\":\"openat\",\"path\":\"/etc/ld.so.cache\","
 		    "\"how\":[\"read\",\"failed\"],\"open_flags\":524288,\"retval\":-2,"
-		    "\"errno\":\"ENOENT\",\"program\":\"/bin/ls\",\"arg_path\":null,\"dirfd\":0");
+		    "\"errno\":\"ENOENT\",\"program\":\"/bin/ls\",\"arg_path\":null,\"dirfd\":0,\"caller\":null");
 	ev.file = (struct ew_file){NULL, S("/x"), 0x7f, 0, 3, NULL, {NULL, 0}, S("x"), 5};
 	expect_line(&ev, "file",
 		    "\"syscall\":null,\"path\":\"/x\",\"how\":[\"read\",\"write\",\"create\","
 		    "\"directory\",\"exec\",\"failed\",\"stat\"],\"open_flags\":0,\"retval\":3,"
-		    "\"errno\":null,\"program\":null,\"arg_path\":\"x\",\"dirfd\":5");
+		    "\"errno\":null,\"program\":null,\"arg_path\":\"x\",\"dirfd\":5,\"caller\":null");
 
 	ev = base_event(EW_EV_LIBRARY);
 	ev.library = (struct ew_library){S("/lib/libc.so.6"), {0}, S("/bin/ls"), true,
