@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -40,6 +41,14 @@
 #define MAX_BINS 6 /* program, up to 4 "#!" levels, PT_INTERP */
 #define PATH_MAX_READ 4096
 
+/* A file's identity as /proc/PID/maps shows it. On some file systems (overlayfs on older
+ * kernels) that differs from what stat(2) says, so it is learned by mapping the file in
+ * execwatch itself and asking our own maps (once per file, cached). */
+struct ident {
+	bool known;
+	uint64_t dev, ino;
+};
+
 /* ELF facts of recently seen files, by identity: libelf is not run again for an unchanged file. */
 #define FCACHE_SLOTS 64
 struct fent {
@@ -50,6 +59,7 @@ struct fent {
 	struct timespec mtime, ctime;
 	int result; /* ew_elf_facts_fd's return */
 	struct ew_elf_facts facts;
+	struct ident mapped;
 };
 
 struct gmod {
@@ -62,7 +72,10 @@ struct gmod {
 	struct ew_session *s;
 	struct ew_buf tmp;
 	bool maps_text; /* $EW_TEST_MAPS_TEXT: test the text fallback of the mappings check */
+	int self_maps;  /* /proc/self/maps, for mapped identities */
 };
+
+static void learn_mapped(struct gmod *m, int fd, off_t size, struct ident *out);
 
 /* Per task: what the allowed exec is expected to map. */
 struct gtask {
@@ -72,6 +85,7 @@ struct gtask {
 	uint64_t exe_dev, exe_ino;
 	bool has_interp;
 	uint64_t in_dev, in_ino;
+	struct ident exe_mapped, in_mapped;
 	char path[256]; /* for the verify event */
 };
 
@@ -85,6 +99,7 @@ struct bin {
 	bool script;
 	bool elf;
 	struct ew_elf_facts ef;
+	struct ident mapped; /* as the mappings will show it (ELF files only) */
 };
 
 struct verdict {
@@ -195,9 +210,12 @@ static int elf_facts_cached(struct gmod *m, struct bin *b)
 	    same_time(&e->mtime, &st->st_mtim) && same_time(&e->ctime, &st->st_ctim)) {
 		if (e->result == 0)
 			b->ef = e->facts;
+		b->mapped = e->mapped;
 		return e->result;
 	}
 	int r = ew_elf_facts_fd(b->fd, &b->ef);
+	if (r == 0)
+		learn_mapped(m, b->fd, st->st_size, &b->mapped);
 	if (e && (r == 0 || r == -ENOEXEC)) {
 		e->used = true;
 		e->dev = st->st_dev;
@@ -206,6 +224,7 @@ static int elf_facts_cached(struct gmod *m, struct bin *b)
 		e->mtime = st->st_mtim;
 		e->ctime = st->st_ctim;
 		e->result = r;
+		e->mapped = b->mapped;
 		if (r == 0)
 			e->facts = b->ef;
 	}
@@ -706,9 +725,12 @@ static unsigned g_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 		g->exe_dev = bins[x].st.st_dev;
 		g->exe_ino = bins[x].st.st_ino;
 		g->has_interp = x + 1 < nb;
+		g->exe_mapped = bins[x].mapped;
+		g->in_mapped = (struct ident){0};
 		if (g->has_interp) {
 			g->in_dev = bins[x + 1].st.st_dev;
 			g->in_ino = bins[x + 1].st.st_ino;
+			g->in_mapped = bins[x + 1].mapped;
 		}
 		snprintf(g->path, sizeof(g->path), "%s", bins[x].path);
 		g->maps_text = m->maps_text;
@@ -739,7 +761,7 @@ struct map_iter {
 	bool eof, failed;
 };
 
-static bool map_next_text(struct map_iter *it, uint64_t *dev, uint64_t *ino)
+static bool map_next_text(struct map_iter *it, uint64_t *start, uint64_t *dev, uint64_t *ino)
 {
 	for (;;) {
 		char *nl = it->pos < it->len ? memchr(it->buf + it->pos, '\n', it->len - it->pos) : NULL;
@@ -773,6 +795,7 @@ static bool map_next_text(struct map_iter *it, uint64_t *dev, uint64_t *ino)
 		*nl = '\0';
 		it->pos = (size_t)(nl - it->buf) + 1;
 		/* "start-end perms offset MAJ:MIN inode path" */
+		*start = strtoull(line, NULL, 16);
 		char *p = line;
 		for (int field = 0; field < 3; field++) {
 			p = strchr(p, ' ');
@@ -798,7 +821,7 @@ static bool map_next_text(struct map_iter *it, uint64_t *dev, uint64_t *ino)
 	}
 }
 
-static bool map_next(struct map_iter *it, uint64_t *dev, uint64_t *ino)
+static bool map_next(struct map_iter *it, uint64_t *start, uint64_t *dev, uint64_t *ino)
 {
 	if (it->mode != 2) {
 		struct procmap_query_v1 q = {
@@ -809,6 +832,7 @@ static bool map_next(struct map_iter *it, uint64_t *dev, uint64_t *ino)
 		if (ioctl(it->fd, EW_PROCMAP_QUERY, &q) == 0) {
 			it->mode = 1;
 			it->addr = q.vma_end;
+			*start = q.vma_start;
 			*dev = makedev(q.dev_major, q.dev_minor);
 			*ino = q.inode;
 			return true;
@@ -823,7 +847,31 @@ static bool map_next(struct map_iter *it, uint64_t *dev, uint64_t *ino)
 		}
 		it->mode = 2; /* ENOTTY, EINVAL: an older kernel */
 	}
-	return map_next_text(it, dev, ino);
+	return map_next_text(it, start, dev, ino);
+}
+
+static void learn_mapped(struct gmod *m, int fd, off_t size, struct ident *out)
+{
+	*out = (struct ident){0};
+	if (m->self_maps < 0 || size <= 0)
+		return;
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return;
+	struct map_iter it = {.fd = m->self_maps, .mode = m->maps_text ? 2 : 0,
+			      .addr = (uint64_t)(uintptr_t)p};
+	if (it.mode == 2 && lseek(m->self_maps, 0, SEEK_SET) < 0)
+		it.failed = true;
+	uint64_t start, dev, ino;
+	while (!it.failed && map_next(&it, &start, &dev, &ino)) {
+		if (start == (uint64_t)(uintptr_t)p) {
+			*out = (struct ident){true, dev, ino};
+			break;
+		}
+		if (it.mode == 1)
+			break; /* the ioctl answered for our address: it is not file-backed?! */
+	}
+	munmap(p, 4096);
 }
 
 /* Compares the new image's mappings with what was checked; returns false on a mismatch. */
@@ -836,7 +884,9 @@ static bool verify_maps(pid_t pid, const struct gtask *g, char *why, size_t wlen
 		snprintf(why, wlen, "cannot stat the new program: %s", strerror(errno));
 		return errno == ENOENT || errno == ESRCH; /* already gone: nothing runs */
 	}
-	if (st.st_dev != g->exe_dev || st.st_ino != g->exe_ino) {
+	bool exe_ok = (st.st_dev == g->exe_dev && st.st_ino == g->exe_ino) ||
+		      (g->exe_mapped.known && st.st_dev == g->exe_mapped.dev && st.st_ino == g->exe_mapped.ino);
+	if (!exe_ok) {
 		snprintf(why, wlen, "the program run (dev %u:%u inode %" PRIu64 ") is not the one checked (dev %u:%u inode %" PRIu64 ")",
 			 major(st.st_dev), minor(st.st_dev), (uint64_t)st.st_ino, major(g->exe_dev),
 			 minor(g->exe_dev), g->exe_ino);
@@ -852,11 +902,13 @@ static bool verify_maps(pid_t pid, const struct gtask *g, char *why, size_t wlen
 	}
 	bool ok = true, saw_interp = false;
 	struct map_iter it = {.fd = fd, .mode = g->maps_text ? 2 : 0};
-	uint64_t dev, ino;
-	while (ok && map_next(&it, &dev, &ino)) {
-		if (dev == g->exe_dev && ino == g->exe_ino)
+	uint64_t start, dev, ino;
+	while (ok && map_next(&it, &start, &dev, &ino)) {
+		if ((dev == g->exe_dev && ino == g->exe_ino) ||
+		    (g->exe_mapped.known && dev == g->exe_mapped.dev && ino == g->exe_mapped.ino))
 			continue;
-		if (g->has_interp && dev == g->in_dev && ino == g->in_ino) {
+		if (g->has_interp && ((dev == g->in_dev && ino == g->in_ino) ||
+				      (g->in_mapped.known && dev == g->in_mapped.dev && ino == g->in_mapped.ino))) {
 			saw_interp = true;
 			continue;
 		}
@@ -940,6 +992,8 @@ static void g_destroy(void *mstate)
 	ew_hash_cache_free(m->hashes);
 	ew_segvguard_free(m->sg);
 	free(m->fcache);
+	if (m->self_maps >= 0)
+		close(m->self_maps);
 	ew_buf_free(&m->tmp);
 	free(m);
 }
@@ -964,6 +1018,7 @@ int tr_guard_module_new(struct tracer *tr, void **mstate)
 	m->nr_execveat = ew_sys_lookup("execveat");
 	m->index = tr->nmods;
 	m->maps_text = getenv("EW_TEST_MAPS_TEXT") != NULL;
+	m->self_maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	m->fcache = calloc(FCACHE_SLOTS, sizeof(*m->fcache)); /* optional: NULL = no cache */
 	int r = ew_hash_cache_new(&m->hashes);
 	if (r == 0)
