@@ -20,13 +20,33 @@ static uint64_t fnv1a(const char *s, size_t len)
 	return h;
 }
 
+/* Length of "/first/" in s (the first component with both slashes), or 0. */
+static size_t first_component(const char *s, size_t len)
+{
+	if (len < 2 || s[0] != '/')
+		return 0;
+	const char *e = memchr(s + 1, '/', len - 1);
+	return e ? (size_t)(e - s) + 1 : 0;
+}
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct ew_pkeyed *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
 int ew_pol_finish(struct ew_pol *p)
 {
 	free(p->lit_slots);
 	free(p->glob_rules);
+	free(p->keyed);
 	p->lit_slots = NULL;
 	p->glob_rules = NULL;
+	p->keyed = NULL;
 	p->nglob = 0;
+	p->nkeyed = 0;
 	size_t nlit = 0;
 	for (size_t i = 0; i < p->nrules; i++)
 		nlit += p->rules[i].glob.literal;
@@ -36,12 +56,19 @@ int ew_pol_finish(struct ew_pol *p)
 	p->lit_cap = cap;
 	p->lit_slots = calloc(cap, sizeof(*p->lit_slots));
 	p->glob_rules = calloc(p->nrules ? p->nrules : 1, sizeof(*p->glob_rules));
-	if (!p->lit_slots || !p->glob_rules)
+	p->keyed = calloc(p->nrules ? p->nrules : 1, sizeof(*p->keyed));
+	if (!p->lit_slots || !p->glob_rules || !p->keyed)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct ew_glob *g = &p->rules[i].glob;
 		if (!g->literal) {
-			p->glob_rules[p->nglob++] = (uint32_t)i;
+			/* A glob whose literal prefix holds a whole first component can only match
+			 * paths with that first component: index it by it. */
+			size_t fc = first_component(g->prefix, g->prefix_len);
+			if (fc)
+				p->keyed[p->nkeyed++] = (struct ew_pkeyed){fnv1a(g->prefix, fc), (uint32_t)i};
+			else
+				p->glob_rules[p->nglob++] = (uint32_t)i;
 			continue;
 		}
 		size_t h = fnv1a(g->prefix, g->prefix_len) & (cap - 1);
@@ -56,6 +83,7 @@ int ew_pol_finish(struct ew_pol *p)
 		}
 		p->lit_slots[h] = (uint32_t)i + 1;
 	}
+	qsort(p->keyed, p->nkeyed, sizeof(*p->keyed), cmp_keyed);
 	return 0;
 }
 
@@ -75,12 +103,37 @@ enum ew_action ew_pol_match_path(const struct ew_pol *p, const char *path, size_
 			}
 			h = (h + 1) & (p->lit_cap - 1);
 		}
-		for (size_t k = p->nglob; k-- > 0;) {
-			uint32_t i = p->glob_rules[k];
-			if ((long)i < best)
+		/* Candidates, each list descending: globs keyed by the path's first component, and
+		 * the unkeyed ones. Merge by rule index; the first match is the last rule. */
+		size_t fc = first_component(path, len);
+		size_t klo = 0, khi = 0;
+		if (fc && p->nkeyed) {
+			uint64_t key = fnv1a(path, fc);
+			size_t lo = 0, hi = p->nkeyed;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (p->keyed[mid].key < key)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			klo = khi = lo;
+			while (khi < p->nkeyed && p->keyed[khi].key == key)
+				khi++;
+		}
+		size_t gk = p->nglob;
+		for (;;) {
+			long ki = khi > klo ? (long)p->keyed[khi - 1].rule : -1;
+			long gi = gk > 0 ? (long)p->glob_rules[gk - 1] : -1;
+			long i = ki > gi ? ki : gi;
+			if (i < 0 || i < best)
 				break;
+			if (i == ki)
+				khi--;
+			else
+				gk--;
 			if (ew_glob_match(&p->rules[i].glob, path, len)) {
-				best = (long)i;
+				best = i;
 				break;
 			}
 		}

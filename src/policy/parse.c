@@ -90,6 +90,7 @@ void ew_pol_free(struct ew_pol *p)
 	free(p->force);
 	free(p->lit_slots);
 	free(p->glob_rules);
+	free(p->keyed);
 	free(p);
 }
 

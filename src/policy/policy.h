@@ -86,6 +86,11 @@ struct ew_pforce {
 	struct ew_ploc loc;
 };
 
+struct ew_pkeyed {
+	uint64_t key; /* hash of "/first/" */
+	uint32_t rule;
+};
+
 struct ew_pol {
 	char **files;          /* every file read, in order (includes) */
 	size_t nfiles;
@@ -115,8 +120,10 @@ struct ew_pol {
 	/* Index: literal patterns by hash (rule index + 1, highest wins), built by ew_pol_finish. */
 	uint32_t *lit_slots;
 	size_t lit_cap;
-	uint32_t *glob_rules;    /* indices of non-literal rules, ascending */
+	uint32_t *glob_rules;    /* non-literal rules whose first component is not literal, ascending */
 	size_t nglob;
+	struct ew_pkeyed *keyed; /* the others, by their first component's hash, then index */
+	size_t nkeyed;
 };
 
 /* Creates an empty policy (default allow, the default checks: ldso and fileless deny). */

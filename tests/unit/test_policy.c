@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -341,13 +342,96 @@ static void test_segvguard(void **state)
 	ew_pol_free(p);
 }
 
+/* The index (literal hash, globs keyed by first component) decides exactly like a plain
+ * last-to-first scan, on a random policy and random paths. */
+static void test_index_agrees(void **state)
+{
+	(void)state;
+	static const char *const comps[] = {"usr", "bin", "tmp", "a", "b", "lib", "x y", "ab"};
+	static const char *const acts[] = {"allow", "deny", "warn", "kill"};
+	srand(42);
+	size_t cap = 1 << 16, o = 0;
+	char *text = malloc(cap);
+	for (int i = 0; i < 400; i++) {
+		char pat[128];
+		size_t n = 0;
+		int depth = 1 + rand() % 4;
+		for (int d = 0; d < depth; d++) {
+			int r = rand() % 12;
+			const char *c = r < 8 ? comps[r] : r == 8 ? "*" : r == 9 ? "**" : r == 10 ? "?b" : "[a-b]*";
+			n += (size_t)snprintf(pat + n, sizeof(pat) - n, "/%s", c);
+		}
+		if (rand() % 5 == 0)
+			n += (size_t)snprintf(pat + n, sizeof(pat) - n, "/***");
+		for (char *q = pat; *q; q++)
+			if (*q == ' ')
+				*q = '_';
+		o += (size_t)snprintf(text + o, cap - o, "%s %s\n", acts[rand() % 4], pat);
+	}
+	struct ew_pol *a = load(text, 0, NULL); /* finished: indexed */
+	struct ew_pol *b;
+	char err[256];
+	assert_int_equal(ew_pol_new(&b), 0);
+	assert_int_equal(ew_pol_load_text(b, "t.pol", text, o, err, sizeof(err)), 0); /* plain scan */
+	free(text);
+	for (int i = 0; i < 20000; i++) {
+		char path[128];
+		size_t n = 0;
+		int depth = 1 + rand() % 5;
+		for (int d = 0; d < depth; d++)
+			n += (size_t)snprintf(path + n, sizeof(path) - n, "/%s", comps[rand() % 6]);
+		long ra, rb;
+		enum ew_action x = ew_pol_match_path(a, path, n, &ra);
+		enum ew_action y = ew_pol_match_path(b, path, n, &rb);
+		if (x != y || ra != rb)
+			fail_msg("%s: indexed %d (rule %ld), scan %d (rule %ld)", path, x, ra, y, rb);
+	}
+	ew_pol_free(a);
+	ew_pol_free(b);
+}
+
+/* The benchmark's policy shape (bench/scenarios/guard.sh): 600 globs, 397 literals, then
+ * an allow of all of /usr. Prints the time per lookup; asserts only a loose bound (shared CI machines). */
+static void test_match_speed(void **state)
+{
+	(void)state;
+	size_t cap = 1 << 16, o = 0;
+	char *text = malloc(cap);
+	o += (size_t)snprintf(text + o, cap - o, "default deny\n");
+	for (int i = 1; i <= 300; i++)
+		o += (size_t)snprintf(text + o, cap - o, "allow /opt/app%d/**\ndeny /srv/data%d/*/bin/*\n", i, i);
+	for (int i = 1; i <= 397; i++)
+		o += (size_t)snprintf(text + o, cap - o, "deny /usr/local/lib/tool%d\n", i);
+	o += (size_t)snprintf(text + o, cap - o, "allow /usr/***\n");
+	struct ew_pol *p = load(text, 0, NULL);
+	free(text);
+	static const char *const paths[] = {"/usr/bin/true", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+					    "/srv/data7/x/bin/sh", "/home/u/bin/tool", "/opt/app300/x"};
+	struct timespec a, b;
+	const int rounds = 20000;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	long rule, sum = 0;
+	for (int r = 0; r < rounds; r++)
+		for (size_t i = 0; i < 5; i++)
+			sum += ew_pol_match_path(p, paths[i], strlen(paths[i]), &rule) + rule;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / (rounds * 5.0);
+	print_message("1000-rule policy: %.0f ns per lookup (checksum %ld)\n", ns, sum);
+	assert_true(ns < 100000);
+	assert_int_equal(ew_pol_match_path(p, "/srv/data7/x/bin/sh", 19, &rule), EW_ACT_DENY);
+	assert_int_equal(ew_pol_match_path(p, "/home/u/bin/tool", 16, &rule), EW_ACT_DENY);
+	assert_int_equal(rule, -1);
+	ew_pol_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_glob),	cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_eval),	cmocka_unit_test(test_include),
 		cmocka_unit_test(test_elf),	cmocka_unit_test(test_hash),
-		cmocka_unit_test(test_segvguard),
+		cmocka_unit_test(test_segvguard), cmocka_unit_test(test_match_speed),
+		cmocka_unit_test(test_index_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
