@@ -46,6 +46,9 @@
 #include "ptrace/memory.h"
 #include "session.h"
 #include "sysent.h"
+#include "args.h"
+#include "syscalls.h"
+#include "sysset.h"
 
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
@@ -73,6 +76,7 @@ struct bstate {
 	struct ew_bpf_opts opts;
 	bool monitor, attach_mode, loaded;
 	struct ew_imap pend; /* tid -> struct bexec */
+	struct ew_imap fdn;  /* pid -> struct fdnames */
 	uint64_t lost_seen;
 	int64_t wall_off;    /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	pid_t root_pid;
@@ -88,6 +92,15 @@ struct bstate {
 	struct ew_arena arena; /* per published event */
 	int ncpus;
 	uint64_t *lostvals;
+	bool log_syscalls;
+	bool root_execd; /* the spawned command exec'd: its syscalls before are execwatch's */
+	struct recent_exec {   /* the last execs' argv/env/exe, for their syscall lines */
+		int32_t tid;
+		struct ew_buf argv, env, exe, path;
+		bool have_exe;
+	} recent[8];
+	unsigned recent_next;
+	struct ew_buf text;    /* rendered syscall arguments */
 };
 
 static char g_libbpf_msg[256];
@@ -630,6 +643,22 @@ static void on_ret(struct bstate *b, const struct ewb_exec_ret *r)
 	}
 	if (show)
 		ew_publish(b->s, &ev);
+	if (r->ret == 0 && ev.pid == b->root_pid)
+		b->root_execd = true;
+	if (b->log_syscalls) {
+		struct recent_exec *re = &b->recent[b->recent_next++ % 8];
+		re->tid = ev.tid;
+		ew_buf_clear(&re->argv);
+		ew_buf_clear(&re->env);
+		ew_buf_clear(&re->exe);
+		ew_buf_clear(&re->path);
+		(void)ew_buf_append(&re->path, bx->vec[EWB_VEC_PATH].ptr, bx->vec[EWB_VEC_PATH].len);
+		(void)ew_buf_append(&re->argv, bx->vec[EWB_VEC_ARGV].ptr, bx->vec[EWB_VEC_ARGV].len);
+		(void)ew_buf_append(&re->env, bx->vec[EWB_VEC_ENV].ptr, bx->vec[EWB_VEC_ENV].len);
+		re->have_exe = ev.exe.ptr != NULL;
+		if (ev.exe.ptr)
+			(void)ew_buf_append(&re->exe, ev.exe.ptr, ev.exe.len);
+	}
 	bexec_free(bx);
 }
 
@@ -692,6 +721,9 @@ static void on_fork(struct bstate *b, const struct ewb_fork *f)
 	ew_publish(b->s, &ev);
 }
 
+struct fdnames;
+static void fdnames_free(struct fdnames *f);
+
 static void on_exit_rec(struct bstate *b, const struct ewb_exit *e)
 {
 	ew_arena_reset(&b->arena);
@@ -714,8 +746,272 @@ static void on_exit_rec(struct bstate *b, const struct ewb_exit *e)
 		}
 		ew_publish(b->s, &ev);
 	}
-	if (e->group_dead)
+	if (e->group_dead) {
 		ew_proctab_del(&b->s->procs, (int32_t)e->h.pid);
+		fdnames_free(ew_imap_del(&b->fdn, (int32_t)e->h.pid));
+	}
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Syscall log                                                                                */
+
+struct slots {
+	const struct ewb_sys *r;
+	struct bstate *b;
+	uint32_t from, to; /* the fdn entries of the phase being rendered (entry or exit) */
+};
+
+/* Names of fds per process, as the kernel last sent them (EWB_FD_SAME refers to these). */
+struct fdnames {
+	struct ew_imap fds; /* fd -> char * */
+};
+
+static void fdnames_free(struct fdnames *f)
+{
+	if (!f)
+		return;
+	size_t pos = 0;
+	void *v;
+	while (ew_imap_next(&f->fds, &pos, NULL, &v))
+		free(v);
+	ew_imap_free(&f->fds);
+	free(f);
+}
+
+static void fdname_put(struct bstate *b, int32_t pid, int32_t fd, const char *name, size_t len)
+{
+	struct fdnames *f = ew_imap_get(&b->fdn, pid);
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f || ew_imap_put(&b->fdn, pid, f) < 0) {
+			free(f);
+			return;
+		}
+	}
+	char *c = strndup(name, len);
+	if (!c)
+		return;
+	free(ew_imap_del(&f->fds, fd));
+	if (ew_imap_put(&f->fds, fd, c) < 0)
+		free(c);
+}
+
+/* Takes the names the record carries into the per-process table. */
+static void fdnames_take(struct bstate *b, const struct ewb_sys *r, size_t size, uint32_t from,
+			 uint32_t to)
+{
+	for (uint32_t i = from; i < to && i < r->nfd && i < EWB_SC_FDS; i++) {
+		const struct ewb_fdn *n = &r->fdn[i];
+		if (n->flags & (EWB_FD_SAME | EWB_FD_UNKNOWN))
+			continue;
+		if (offsetof(struct ewb_sys, data) + n->off + n->len > size)
+			continue;
+		const char *txt = (const char *)r->data + n->off;
+		if (n->flags & EWB_FD_PSEUDO) {
+			struct ewb_path p;
+			size_t l = n->len > 255 ? 255 : n->len;
+			p.flags = EWB_P_PSEUDO;
+			p.off = (uint32_t)(EWB_PATH_MAX - l);
+			memcpy(p.text + p.off, txt, l);
+			struct ew_str f = path_fmt(&p, n->mode, n->ino, &b->tmp3);
+			if (f.ptr)
+				fdname_put(b, (int32_t)r->h.pid, n->fd, f.ptr, f.len);
+		} else {
+			fdname_put(b, (int32_t)r->h.pid, n->fd, txt, n->len);
+		}
+	}
+}
+
+/* The renderers' memory reader: serves what the kernel captured behind the arguments. */
+static ssize_t slot_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct ewb_sys *r = ((struct slots *)ctx)->r;
+	for (uint32_t i = 0; i < r->nslot && i < EWB_SC_SLOTS; i++) {
+		const struct ewb_slot *sl = &r->slot[i];
+		if (sl->arg >= 6 || (sl->flags & EWB_SLOT_FAULT))
+			continue;
+		uint64_t base = r->args[sl->arg];
+		uint64_t avail = sl->len + ((sl->flags & EWB_SLOT_TERM) ? 1 : 0);
+		if (addr < base || addr >= base + avail)
+			continue;
+		if (sl->off + avail > sizeof(r->data))
+			return -EFAULT;
+		size_t n = (size_t)(base + avail - addr);
+		if (n > len)
+			n = len;
+		memcpy(buf, r->data + sl->off + (addr - base), n);
+		return (ssize_t)n;
+	}
+	return -EFAULT;
+}
+
+static int fd_name(void *ctx, int fd, struct ew_buf *out)
+{
+	struct slots *sc = ctx;
+	pid_t pid = (pid_t)sc->r->h.pid;
+	struct fdnames *f = ew_imap_get(&sc->b->fdn, pid);
+	for (uint32_t i = sc->from; i < sc->to && i < sc->r->nfd && i < EWB_SC_FDS; i++) {
+		if (sc->r->fdn[i].fd == fd && (sc->r->fdn[i].flags & EWB_FD_UNKNOWN)) {
+			if (f)
+				free(ew_imap_del(&f->fds, fd));
+			return -EBADF; /* not open at the call */
+		}
+	}
+	const char *known = f ? ew_imap_get(&f->fds, fd) : NULL;
+	if (known)
+		return ew_buf_puts(out, known);
+	/* Not named in the kernel (unknown or a lost record): ask /proc while it is open. */
+	char what[32];
+	snprintf(what, sizeof(what), "fd/%d", fd);
+	struct ew_buf t = EW_BUF_INIT;
+	int r = ew_procfs_readlink(pid, what, &t);
+	if (r == 0)
+		r = ew_buf_append(out, t.ptr, t.len);
+	ew_buf_free(&t);
+	return r;
+}
+
+/* ["a", "b"] from "a\0b\0", like the renderers' string arrays. */
+static int render_strv_buf(struct ew_buf *out, const struct ew_buf *v, const struct ew_render_ctx *c)
+{
+	int r = ew_buf_putc(out, '[');
+	unsigned i = 0;
+	for (size_t pos = 0; !r && pos < v->len; i++) {
+		const char *sp = v->ptr + pos;
+		size_t n = strnlen(sp, v->len - pos);
+		if (i == c->strv_limit) {
+			r = ew_buf_puts(out, ", ...");
+			break;
+		}
+		if (i)
+			r = ew_buf_puts(out, ", ");
+		if (!r)
+			r = ew_render_quoted(out, sp, n > c->string_limit ? c->string_limit : n, 0,
+					     n > c->string_limit);
+		pos += n + 1;
+	}
+	return r ?: ew_buf_putc(out, ']');
+}
+
+static const struct recent_exec *recent_of(struct bstate *b, int32_t tid)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned k = (b->recent_next + 7 - i) % 8;
+		if (b->recent[k].tid == tid)
+			return &b->recent[k];
+	}
+	return NULL;
+}
+
+static void on_sys(struct bstate *b, const struct ewb_sys *r, size_t size)
+{
+	if (size < offsetof(struct ewb_sys, data))
+		return;
+	/* Names first, whatever is shown: the kernel only sends a name when it changes. */
+	bool show = !b->s->syscalls_off;
+	if (show && b->s->cfg.ncomms) {
+		bool ok = false;
+		for (size_t i = 0; i < b->s->cfg.ncomms && !ok; i++)
+			ok = !strncmp(r->h.comm, b->s->cfg.comms[i], 16);
+		show = ok;
+	}
+	if (!show) {
+		fdnames_take(b, r, size, 0, r->nfd);
+		return;
+	}
+	ew_arena_reset(&b->arena);
+	uint32_t arch = r->compat ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+	const struct ew_sysdesc *d = ew_sysdesc_get(arch, r->nr);
+	char unk[32];
+	struct ew_event ev = {.type = EW_EV_SYSCALL};
+	header_from(b, &ev, &r->h);
+	struct ew_syscall *c = &ev.syscall;
+	int canon = ew_sys_canon(arch, r->nr);
+	const char *nm = d ? d->name : NULL;
+	bool is_exec = nm && (!strcmp(nm, "execve") || !strcmp(nm, "execveat"));
+	/* Between fork and exec the command is still execwatch's code (waiting to start): the
+	 * ptrace backend does not see those calls either. */
+	if (!is_exec && !b->root_execd && (pid_t)r->h.pid == b->root_pid && !b->attach_mode) {
+		fdnames_take(b, r, size, 0, r->nfd);
+		return;
+	}
+	const struct recent_exec *re = is_exec ? recent_of(b, (int32_t)r->h.tid) : NULL;
+	if (re && re->have_exe)
+		ev.exe = ew_arena_str(&b->arena, re->exe.ptr, re->exe.len);
+	if (!nm) {
+		snprintf(unk, sizeof(unk), "syscall_%lld", (long long)(r->nr & ~(int64_t)EW_X32_BIT));
+		nm = unk;
+	}
+	(void)canon;
+	c->name = nm;
+	c->nr = (int32_t)(r->nr & ~(int32_t)EW_X32_BIT);
+	c->arch = arch;
+	c->time_enter_ns = r->ts_enter;
+	bool returned = r->returned && !(is_exec && r->ret == 0);
+	c->returned = returned;
+	c->time_exit_ns = returned ? r->h.ts : 0;
+	set_times(b, &ev, returned ? r->h.ts : r->ts_enter);
+	c->nargs = d ? d->nargs : EW_SYSCALL_ARGS;
+	for (unsigned i = 0; i < EW_SYSCALL_ARGS; i++)
+		c->args[i] = r->args[i];
+	struct slots sc = {r, b, 0, r->nfd_enter};
+	fdnames_take(b, r, size, 0, r->nfd_enter);
+	struct ew_render_ctx rc = {
+		.read = slot_read,
+		.read_ctx = &sc,
+		.fdname = fd_name,
+		.fd_ctx = &sc,
+		.word = r->compat || (r->nr & EW_X32_BIT) ? 4 : 8,
+		.string_limit = b->s->cfg.string_limit > 0 ? (unsigned)b->s->cfg.string_limit : 0,
+		.strv_limit = b->s->cfg.strv_limit > 0 ? (unsigned)b->s->cfg.strv_limit : 32,
+	};
+	struct ew_buf *t = &b->text;
+	ew_buf_clear(t);
+	size_t off[EW_SYSCALL_ARGS + 1], len[EW_SYSCALL_ARGS + 1];
+	bool have[EW_SYSCALL_ARGS + 1] = {false};
+	for (unsigned i = 0; i < c->nargs && i < EW_SYSCALL_ARGS; i++) {
+		size_t start = t->len;
+		int e;
+		unsigned pathi = nm[6] == 'a' ? 1 : 0; /* execveat(dirfd, path, argv, envp, flags) */
+		if (d && d->arg[i] == EW_ARG_STRV && re)
+			e = render_strv_buf(t, i == pathi + 1 ? &re->argv : &re->env, &rc);
+		else if (d && i == pathi && re && re->path.len &&
+			 slot_read(&sc, r->args[i], (char[1]){0}, 1) < 0) {
+			/* the kernel's copy of the path (the caller's page may have been unreadable) */
+			size_t n = strnlen(re->path.ptr, re->path.len);
+			e = ew_render_quoted(t, re->path.ptr, n > rc.string_limit ? rc.string_limit : n, 0,
+					     n > rc.string_limit);
+		}
+		else if (d)
+			e = ew_render_arg(t, d, i, c->args, r->ret, &rc);
+		else
+			e = ew_render_scalar(t, EW_ARG_HEX, r->args[i], rc.word, NULL);
+		if (e == 0) {
+			off[i] = start;
+			len[i] = t->len - start;
+			have[i] = true;
+		}
+	}
+	if (returned) {
+		size_t start = t->len;
+		fdnames_take(b, r, size, r->nfd_enter, r->nfd);
+		sc.from = r->nfd_enter;
+		sc.to = r->nfd;
+		if (ew_render_ret(t, d, r->ret, &rc) == 0) {
+			off[EW_SYSCALL_ARGS] = start;
+			len[EW_SYSCALL_ARGS] = t->len - start;
+			have[EW_SYSCALL_ARGS] = true;
+		}
+		c->retval = r->ret;
+		if (ew_ret_is_error(r->ret))
+			c->errno_name = ew_errno_name((int)-r->ret);
+	}
+	for (unsigned i = 0; i < EW_SYSCALL_ARGS; i++)
+		if (have[i])
+			c->arg_repr[i] = (struct ew_str){t->ptr + off[i], len[i]};
+	if (have[EW_SYSCALL_ARGS])
+		c->ret_repr = (struct ew_str){t->ptr + off[EW_SYSCALL_ARGS], len[EW_SYSCALL_ARGS]};
+	ew_publish(b->s, &ev);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -749,6 +1045,9 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (size >= sizeof(struct ewb_exit))
 			on_exit_rec(b, data);
 		break;
+	case EWB_SYSCALL:
+		on_sys(b, data, size);
+		break;
 	default:
 		break;
 	}
@@ -771,6 +1070,34 @@ static int why(struct bstate *b, int err, const char *what)
 	else
 		snprintf(b->err, sizeof(b->err), "%s: %s", what, strerror(-err));
 	return err;
+}
+
+/* The selected calls and what to capture for them, per native number of each ABI. */
+static int fill_sysinfo(struct bstate *b)
+{
+	const struct ew_sysset *set = &b->s->cfg.syscalls;
+	const uint32_t arches[2] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386};
+	int fds[2] = {bpf_map__fd(b->skel->maps.sysinfo64), bpf_map__fd(b->skel->maps.sysinfo32)};
+	for (int a = 0; a < 2; a++) {
+		for (uint32_t n = 0; n < 1024; n++) {
+			if (!ew_sysset_has(set, arches[a], n))
+				continue;
+			struct ewb_sysinfo si = {.sel = 1};
+			const struct ew_sysdesc *d = ew_sysdesc_get(arches[a], n);
+			if (d) {
+				si.noret = (d->flags & EW_SD_NORETURN) && strcmp(d->name, "execve") &&
+					   strcmp(d->name, "execveat");
+				for (int i = 0; i < 6; i++) {
+					si.kind[i] = i < d->nargs ? d->arg[i] : 0;
+					si.len_arg[i] = d->len_arg[i];
+				}
+				si.ret_fd = d->ret == EW_RET_FD;
+			}
+			if (bpf_map_update_elem(fds[a], &n, &si, BPF_ANY) < 0)
+				return -errno;
+		}
+	}
+	return 0;
 }
 
 /* Opens, configures, loads and attaches; filter: record mode (only the tracked tree). */
@@ -799,6 +1126,12 @@ static int load(struct bstate *b, bool filter)
 	b->skel->rodata->filter_tracked = filter;
 	b->skel->rodata->deny_enabled = b->opts.ndeny > 0;
 	b->skel->rodata->walk_exe = !filter; /* record mode: the process table knows the exe */
+	b->log_syscalls = filter && ew_session_wants(b->s, EW_EV_SYSCALL) &&
+			  !ew_sysset_empty(&b->s->cfg.syscalls);
+	bpf_program__set_autoload(b->skel->progs.ew_sys_enter_log, b->log_syscalls);
+	bpf_program__set_autoload(b->skel->progs.ew_sys_exit_log, b->log_syscalls);
+	int lim = b->s->cfg.string_limit > 0 ? b->s->cfg.string_limit : 0;
+	b->skel->rodata->str_cap = (uint32_t)(lim + 2 > EWB_SC_CAP_MAX ? EWB_SC_CAP_MAX : lim + 2);
 	uint64_t bytes = (uint64_t)(b->opts.ringbuf_mb ? b->opts.ringbuf_mb : 32) << 20;
 	const char *kb = getenv("EW_BPF_RINGBUF_KB"); /* tests: a tiny buffer loses records */
 	if (kb && atoi(kb) >= 4)
@@ -819,6 +1152,8 @@ static int load(struct bstate *b, bool filter)
 			return why(b, -errno, "cannot fill the deny list");
 	}
 	uint64_t t2 = now_us();
+	if (b->log_syscalls && (r = fill_sysinfo(b)) < 0)
+		return why(b, r, "cannot fill the syscall table");
 	r = ew_exec_bpf__attach(b->skel);
 	b->t_attach_us = now_us() - t2;
 	if (r < 0)
@@ -1075,6 +1410,10 @@ static void b_destroy(void *state)
 	while (ew_imap_next(&b->pend, &pos, NULL, &v))
 		bexec_free(v);
 	ew_imap_free(&b->pend);
+	pos = 0;
+	while (ew_imap_next(&b->fdn, &pos, NULL, &v))
+		fdnames_free(v);
+	ew_imap_free(&b->fdn);
 	if (b->spawn_errfd >= 0)
 		close(b->spawn_errfd);
 	if (b->epfd >= 0)
@@ -1084,6 +1423,13 @@ static void b_destroy(void *state)
 	ew_buf_free(&b->tmp);
 	ew_buf_free(&b->tmp2);
 	ew_buf_free(&b->tmp3);
+	ew_buf_free(&b->text);
+	for (int i = 0; i < 8; i++) {
+		ew_buf_free(&b->recent[i].argv);
+		ew_buf_free(&b->recent[i].env);
+		ew_buf_free(&b->recent[i].exe);
+		ew_buf_free(&b->recent[i].path);
+	}
 	ew_arena_free(&b->arena);
 	free(b->lostvals);
 	free(b);

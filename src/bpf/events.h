@@ -40,6 +40,7 @@ enum ewb_kind {
 	EWB_EXEC_RET = 4,
 	EWB_FORK = 5,
 	EWB_EXIT = 6,
+	EWB_SYSCALL = 7,
 };
 
 struct ewb_hdr {
@@ -145,6 +146,63 @@ struct ewb_exit {
 	struct ewb_hdr h;
 	__u32 exit_code;     /* wait status: code << 8 | core 0x80 | signal */
 	__u32 group_dead;
+};
+
+/* Syscall logging: what the kernel must capture for a selected call (one entry per native
+ * number, filled by user space from the decode tables). */
+struct ewb_sysinfo {
+	__u8 sel;        /* selected */
+	__u8 noret;      /* logged at entry (exit, exit_group, rt_sigreturn) */
+	__u8 kind[6];    /* enum ew_argk */
+	__s8 len_arg[6]; /* EW_ARG_BUF_*: the length argument */
+	__u8 ret_fd;     /* the return value is a new fd */
+	__u8 pad;
+};
+
+#define EWB_SC_SLOTS 3      /* memory captured for at most 3 arguments per call */
+#define EWB_SC_DATA 8192
+#define EWB_SC_CAP_MAX 4095 /* bytes per argument (the string limit + 1) */
+enum { EWB_SLOT_FAULT = 1, EWB_SLOT_STR = 2, EWB_SLOT_TERM = 4 };
+
+struct ewb_slot {
+	__u32 arg;   /* argument index */
+	__u32 off;   /* in data */
+	__u32 len;   /* bytes captured (without a terminator) */
+	__u32 flags; /* EWB_SLOT_*; TERM: a string's NUL was within the capture */
+};
+
+/* What an fd argument (or a returned fd) refers to, named in the kernel at the call: the
+ * path is in data, or EWB_FD_SAME says it is the file this process's fd named last time (user
+ * space keeps the names), or EWB_FD_UNKNOWN. */
+#define EWB_SC_FDS 3
+enum { EWB_FD_SAME = 1, EWB_FD_UNKNOWN = 2, EWB_FD_PSEUDO = 4 };
+struct ewb_fdn {
+	__s32 fd;
+	__u32 flags;
+	__u32 mode;
+	__u32 off, len;
+	__u32 pad;
+	__u64 ino;
+};
+
+/* One logged syscall: sent at its exit (or at the entry for calls that do not return). Lives in
+ * task storage between the entry and the exit; only offsetof(data) + len bytes are sent. */
+struct ewb_sys {
+	struct ewb_hdr h;
+	__s32 nr;        /* native number as used (x32 bit included) */
+	__u32 compat;
+	__u64 ts_enter;
+	__s64 ret;
+	__u64 args[6];
+	__u32 returned;
+	__u32 active;    /* kernel only: between entry and exit */
+	__u32 nslot;
+	__u32 len;
+	struct ewb_slot slot[EWB_SC_SLOTS];
+	__u32 nfd;
+	__u32 nfd_enter; /* fdn[0, nfd_enter) were named at the entry, the rest (a returned fd) at the exit */
+	struct ewb_fdn fdn[EWB_SC_FDS];
+	__u8 data[EWB_SC_DATA + EWB_SC_CAP_MAX + 1];
 };
 
 /* A deny-list key: kill the process right after an exec of this file. */

@@ -33,7 +33,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 const volatile __u32 filter_tracked = 0; /* record mode: only tracked processes */
 const volatile __u32 deny_enabled = 0;   /* kill after an exec of a file in `deny` */
-const volatile __u32 walk_exe = 1;       /* send the caller's exe (monitor; record mode knows it) */
+const volatile __u32 walk_exe = 1;
+const volatile __u32 str_cap = 257;      /* syscall log: bytes captured per string/buffer */       /* send the caller's exe (monitor; record mode knows it) */
 /* Wake-ups: only the records that complete something (an exec's return, an exit) wake the
  * reader; the others wait for it (BPF_RB_NO_WAKEUP): fewer context switches per exec. */
 
@@ -783,5 +784,306 @@ int BPF_PROG(ew_exit, struct task_struct *t)
 	}
 	if (filter_tracked && group_dead)
 		bpf_map_delete_elem(&tracked, &tgid);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Syscall log (loaded only when syscalls are selected): raw arguments and the memory behind
+ * string and buffer arguments, captured at the entry (strings, input buffers) and the exit
+ * (output buffers); user space renders them with the ptrace backend's renderers.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Argument kinds from src/decode/syscalls.h (enum ew_argk). */
+#define ARGK_STR 6
+#define ARGK_BUF_IN 7
+#define ARGK_BUF_OUT 8
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct ewb_sysinfo);
+} sysinfo64 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct ewb_sysinfo);
+} sysinfo32 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ewb_sys);
+} scstate SEC(".maps");
+
+#define DMASK (EWB_SC_DATA - 1)
+#define ARGK_FD 4
+#define ARGK_DIRFD 5
+
+struct fdkey {
+	__u32 tgid;
+	__s32 fd;
+};
+struct fdval {
+	__u64 file;
+	__u64 ino;
+};
+
+/* The file each process's fd was last named as: unchanged files are not walked again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct fdkey);
+	__type(value, struct fdval);
+} fdcache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ewb_path);
+} pathscr SEC(".maps");
+
+/* Names fd for the record: from the cache, or walked and copied into data. */
+static __noinline void name_fd(struct ewb_sys *st, struct task_struct *t, int fd)
+{
+	if (!st)
+		return;
+	__u32 k = st->nfd;
+	if (k >= EWB_SC_FDS || fd < 0)
+		return;
+	struct ewb_fdn *n = &st->fdn[0];
+	if (k == 1)
+		n = &st->fdn[1];
+	else if (k == 2)
+		n = &st->fdn[2];
+	st->nfd = k + 1;
+	n->fd = fd;
+	n->flags = EWB_FD_UNKNOWN;
+	n->len = 0;
+	n->off = 0;
+	struct file *f = fd_file(t, fd);
+	if (!f)
+		return;
+	struct inode *in = BPF_CORE_READ(f, f_inode);
+	n->ino = BPF_CORE_READ(in, i_ino);
+	n->mode = BPF_CORE_READ(in, i_mode);
+	struct fdkey key = {t->tgid, fd};
+	struct fdval *v = bpf_map_lookup_elem(&fdcache, &key);
+	if (v && v->file == (__u64)f && v->ino == n->ino) {
+		n->flags = EWB_FD_SAME;
+		return;
+	}
+	__u32 z = 0;
+	struct ewb_path *p = bpf_map_lookup_elem(&pathscr, &z);
+	if (!p)
+		return;
+	walk_file_path(p, f, t);
+	if (p->off > EWB_PATH_MAX || (p->flags & EWB_P_CUT))
+		return;
+	__u32 len = EWB_PATH_MAX - p->off;
+	__u32 off = st->len;
+	if (off >= EWB_SC_DATA || len > EWB_SC_CAP_MAX)
+		return;
+	bpf_probe_read_kernel(&st->data[off & DMASK], len & EWB_SC_CAP_MAX, &p->text[p->off & (EWB_PATH_MAX - 1)]);
+	n->off = off;
+	n->len = len;
+	n->flags = (p->flags & EWB_P_PSEUDO) ? EWB_FD_PSEUDO : 0;
+	st->len = off + len;
+	struct fdval nv = {(__u64)f, n->ino};
+	bpf_map_update_elem(&fdcache, &key, &nv, BPF_ANY);
+}
+
+/* Captures up to str_cap bytes at addr for argument arg: a string (bpf_probe_read_user_str;
+ * TERM when its NUL was seen) or n bytes of a buffer. */
+static __always_inline void capture(struct ewb_sys *st, __u32 arg, __u64 addr, bool str, __u64 n)
+{
+	__u32 k = st->nslot;
+	__u32 off = st->len;
+	if (k >= EWB_SC_SLOTS || off >= EWB_SC_DATA)
+		return;
+	struct ewb_slot *sl = &st->slot[0];
+	if (k == 1)
+		sl = &st->slot[1];
+	else if (k == 2)
+		sl = &st->slot[2];
+	__u32 cap = str_cap;
+	if (!str && n < cap)
+		cap = (__u32)n;
+	if (cap > EWB_SC_CAP_MAX)
+		cap = EWB_SC_CAP_MAX;
+	sl->arg = arg;
+	sl->off = off;
+	sl->len = 0;
+	sl->flags = str ? EWB_SLOT_STR : 0;
+	st->nslot = k + 1;
+	if (!addr) {
+		sl->flags |= EWB_SLOT_FAULT;
+		return;
+	}
+	if (!cap)
+		return;
+	long r;
+	if (str) {
+		r = bpf_probe_read_user_str(&st->data[off & DMASK], cap, (void *)addr);
+		if (r <= 0) {
+			/* Maybe readable up to the end of its page: keep that part (the renderer
+			 * then says where it became unreadable, as with ptrace). */
+			__u32 rest = 4096 - (__u32)(addr & 4095);
+			if (rest < cap &&
+			    bpf_probe_read_user(&st->data[off & DMASK], rest & EWB_SC_CAP_MAX,
+						(void *)addr) == 0) {
+				sl->len = rest & EWB_SC_CAP_MAX;
+				st->len = off + sl->len + 1;
+				return;
+			}
+			sl->flags |= EWB_SLOT_FAULT;
+			return;
+		}
+		sl->len = (__u32)r - 1; /* r counts the NUL it wrote */
+		if ((__u32)r < cap)
+			sl->flags |= EWB_SLOT_TERM;
+	} else {
+		r = bpf_probe_read_user(&st->data[off & DMASK], cap, (void *)addr);
+		if (r < 0) {
+			sl->flags |= EWB_SLOT_FAULT;
+			return;
+		}
+		sl->len = cap;
+	}
+	st->len = off + sl->len + 1;
+}
+
+static __always_inline void sys_args(struct pt_regs *regs, bool compat, __u64 *a)
+{
+	if (compat) {
+		a[0] = (__u32)regs->bx;
+		a[1] = (__u32)regs->cx;
+		a[2] = (__u32)regs->dx;
+		a[3] = (__u32)regs->si;
+		a[4] = (__u32)regs->di;
+		a[5] = (__u32)regs->bp;
+	} else {
+		a[0] = regs->di;
+		a[1] = regs->si;
+		a[2] = regs->dx;
+		a[3] = regs->r10;
+		a[4] = regs->r8;
+		a[5] = regs->r9;
+	}
+}
+
+static __always_inline struct ewb_sysinfo *sysinfo_of(long id, bool compat)
+{
+	__u32 n = (__u32)(id & ~X32_BIT);
+	if (id < 0 || n >= 1024)
+		return NULL;
+	return bpf_map_lookup_elem(compat ? (void *)&sysinfo32 : (void *)&sysinfo64, &n);
+}
+
+static __always_inline void sys_send(struct ewb_sys *st)
+{
+	__u32 n = st->len;
+	if (n > EWB_SC_DATA + EWB_SC_CAP_MAX)
+		n = EWB_SC_DATA + EWB_SC_CAP_MAX;
+	if (bpf_ringbuf_output(&rb, st, offsetof(struct ewb_sys, data) + (n & 16383), 0) < 0)
+		count_lost(1);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ew_sys_enter_log, struct pt_regs *regs, long id)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	if (!is_tracked(t->tgid))
+		return 0;
+	bool compat = regs->cs == USER32_CS;
+	struct ewb_sysinfo *si = sysinfo_of(id, compat);
+	if (!si || !si->sel)
+		return 0;
+	struct ewb_sys *st = bpf_task_storage_get(&scstate, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	fill_hdr(&st->h, EWB_SYSCALL, t);
+	st->nr = (__s32)id;
+	st->compat = compat;
+	st->ts_enter = st->h.ts;
+	st->ret = 0;
+	st->returned = 0;
+	st->nslot = 0;
+	st->len = 0;
+	sys_args(regs, compat, st->args);
+	st->nfd = 0;
+	for (int i = 0; i < 6; i++) {
+		__u8 k = si->kind[i];
+		if ((k == ARGK_FD || k == ARGK_DIRFD) && (__s32)st->args[i] >= 0)
+			name_fd(st, t, (__s32)st->args[i]);
+		if (k == ARGK_STR) {
+			capture(st, i, st->args[i], true, 0);
+		} else if (k == ARGK_BUF_IN) {
+			__s8 la = si->len_arg[i];
+			__u64 n = la >= 0 && la < 6 ? st->args[la & 7] : 0;
+			capture(st, i, st->args[i], false, n);
+		}
+	}
+	st->nfd_enter = st->nfd;
+	if (si->noret) {
+		st->active = 0;
+		sys_send(st);
+		return 0;
+	}
+	st->active = 1;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ew_sys_exit_log, struct pt_regs *regs, long ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct ewb_sys *st = bpf_task_storage_get(&scstate, t, NULL, 0);
+	if (!st || !st->active)
+		return 0;
+	st->active = 0;
+	/* A string that faulted at the entry (a page not yet touched) was faulted in by the
+	 * kernel's own copy: read it again. */
+	for (int k = 0; k < EWB_SC_SLOTS; k++) {
+		struct ewb_slot *sl = &st->slot[k];
+		if (k >= st->nslot || (sl->flags & (EWB_SLOT_FAULT | EWB_SLOT_STR)) !=
+					      (EWB_SLOT_FAULT | EWB_SLOT_STR))
+			continue;
+		__u32 ai = sl->arg;
+		if (ai >= 6)
+			continue;
+		__u64 addr = st->args[ai];
+		__u32 off = st->len;
+		if (!addr || off >= EWB_SC_DATA)
+			continue;
+		long r = bpf_probe_read_user_str(&st->data[off & DMASK], str_cap & EWB_SC_CAP_MAX,
+						 (void *)addr);
+		if (r <= 0)
+			continue;
+		sl->off = off;
+		sl->len = (__u32)r - 1;
+		sl->flags = EWB_SLOT_STR | ((__u32)r < str_cap ? EWB_SLOT_TERM : 0);
+		st->len = off + sl->len + 1;
+	}
+	struct ewb_sysinfo *si = sysinfo_of(st->nr, st->compat);
+	if (si && ret > 0) {
+		for (int i = 0; i < 6; i++) {
+			if (si->kind[i] == ARGK_BUF_OUT)
+				capture(st, i, st->args[i], false, (__u64)ret);
+		}
+	}
+	if (si && si->ret_fd && ret >= 0)
+		name_fd(st, t, (int)ret);
+	/* the header after an exec names the new program; keep the caller's */
+	st->h.ts = bpf_ktime_get_ns();
+	st->ret = ret;
+	st->returned = 1;
+	st->h.tid = t->pid; /* a non-leader exec took the leader's id */
+	st->h.pid = t->tgid;
+	sys_send(st);
 	return 0;
 }
