@@ -229,11 +229,18 @@ static int on_exec(struct builder *b, sqlite3_stmt *st)
 {
 	int32_t pid = sqlite3_column_int(st, 2);
 	const unsigned char *procname = sqlite3_column_text(st, 4);
+	const unsigned char *new_exe = sqlite3_column_text(st, 11);
+	bool script = (sqlite3_column_int64(st, 9) & EW_EXEC_SCRIPT) != 0;
 	if (!procname)
 		return 0;
+	/* Keyed by the resolved path (/proc/PID/exe after the exec); a script by its own path
+	 * (its exe is the interpreter). */
+	const char *key = (const char *)procname;
+	if (!script && new_exe && new_exe[0] == '/')
+		key = (const char *)new_exe;
 	void *v = ew_imap_get(&b->p->current, pid);
 	size_t before = v ? (size_t)(uintptr_t)v - 1 : SIZE_MAX;
-	size_t pi = prog_of(b, (const char *)procname);
+	size_t pi = prog_of(b, key);
 	if (pi == SIZE_MAX)
 		return -ENOMEM;
 	struct ew_mprog *pr = &b->m->progs[pi];
@@ -245,7 +252,8 @@ static int on_exec(struct builder *b, sqlite3_stmt *st)
 		.argv_json = dup_col(st, 6),
 		.env_json = dup_col(st, 7),
 		.interp = dup_col(st, 8),
-		.script = (sqlite3_column_int64(st, 9) & EW_EXEC_SCRIPT) != 0,
+		.script = script,
+		.invoked = strdup((const char *)procname),
 	};
 	struct ew_mrun *runs = realloc(pr->runs, (pr->nruns + 1) * sizeof(*runs));
 	if (!runs) {
@@ -253,10 +261,19 @@ static int on_exec(struct builder *b, sqlite3_stmt *st)
 		free(run.argv_json);
 		free(run.env_json);
 		free(run.interp);
+		free(run.invoked);
 		return -ENOMEM;
 	}
 	pr->runs = runs;
 	runs[pr->nruns++] = run;
+	if (strcmp(key, (const char *)procname)) {
+		/* The path exec'd (a symlink, an alternative) is needed too. */
+		char *ip = strdup((const char *)procname);
+		size_t f = ip ? file_of(b, ip) : SIZE_MAX;
+		if (f == SIZE_MAX)
+			return -ENOMEM;
+		b->m->files[f].roles |= EW_MF_PROGRAM;
+	}
 	if (run.script && run.interp) {
 		char *ip = strdup(run.interp);
 		size_t f = ip ? file_of(b, ip) : SIZE_MAX;
@@ -399,7 +416,7 @@ static int load_run(sqlite3 *db, struct ew_manifest *m)
 /* %s: "caller", or "NULL" for a database written before that column existed. */
 static const char events_sql[] =
 	"SELECT seq, 0, pid, ppid, procname, cwd, argv, "
-	"(SELECT env FROM environments WHERE id = env_id), interp, flags, exe, NULL "
+	"(SELECT env FROM environments WHERE id = env_id), interp, flags, exe, new_exe "
 	"FROM execs WHERE retval = 0 "
 	"UNION ALL SELECT seq, 1, pid, child_pid, NULL, NULL, NULL, NULL, NULL, 0, exe, NULL "
 	"FROM forks WHERE kind = 'process' "
@@ -550,6 +567,7 @@ void ew_manifest_free(struct ew_manifest *m)
 			free(p->runs[k].env_json);
 			free(p->runs[k].cwd);
 			free(p->runs[k].interp);
+			free(p->runs[k].invoked);
 		}
 		free(p->runs);
 		refs_free(p->libs, p->nlibs);

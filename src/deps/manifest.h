@@ -68,11 +68,12 @@ struct ew_mrun {
 	char *env_json;
 	char *cwd;
 	char *interp;     /* "#!" or ELF interpreter named by the program */
+	char *invoked;    /* the program as exec'd (procname: symlinks not resolved) */
 	bool script;
 };
 
 struct ew_mprog {
-	char *program;
+	char *program;          /* resolved path (/proc/PID/exe), or the script's path */
 	size_t file;            /* its ew_mfile */
 	struct ew_mrun *runs;
 	size_t nruns;

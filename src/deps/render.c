@@ -175,6 +175,8 @@ int ew_manifest_write_json(FILE *out, const struct ew_manifest *m)
 			j_int(&j, run->ppid);
 			j_raw(&j, ",\"seq\":");
 			j_int(&j, (int64_t)run->seq);
+			j_raw(&j, ",\"invoked_as\":");
+			j_str(&j, run->invoked);
 			j_raw(&j, ",\"argv\":");
 			j_stored(&j, run->argv_json);
 			j_raw(&j, ",\"env\":");
