@@ -117,33 +117,68 @@ static bool diffable_file(const struct ew_manifest *m, const struct ew_mprog *p,
 	return !f->system && !(r->how & EW_FILE_DIRECTORY) && !find_ref(m, p->libs, p->nlibs, f->path);
 }
 
-/* Differences of one list (libraries or files) of a program present in both. */
-static void diff_refs(struct dout *d, const char *prog, const char *what,
-		      const struct ew_manifest *a, const struct ew_mprog *pa, const struct ew_mref *va,
-		      size_t na, const struct ew_manifest *b, const struct ew_mprog *pb,
-		      const struct ew_mref *vb, size_t nb, bool files)
+struct named {
+	const char *path;
+	const struct ew_mfile *f;
+};
+
+static int named_cmp(const void *x, const void *y)
 {
-	for (size_t i = 0; i < na; i++) {
-		if (files && !diffable_file(a, pa, &va[i]))
+	return strcmp(((const struct named *)x)->path, ((const struct named *)y)->path);
+}
+
+/* The entries of a list that are compared, sorted by path; NULL (n = 0) when empty or ENOMEM. */
+static struct named *sorted_refs(const struct ew_manifest *m, const struct ew_mprog *p,
+				 const struct ew_mref *v, size_t n, bool files, size_t *count)
+{
+	struct named *out = n ? malloc(n * sizeof(*out)) : NULL;
+	size_t k = 0;
+	for (size_t i = 0; out && i < n; i++) {
+		if (files && !diffable_file(m, p, &v[i]))
 			continue;
-		const struct ew_mfile *fa = &a->files[va[i].file];
-		const struct ew_mref *rb = find_ref(b, vb, nb, fa->path);
-		if (!rb || (files && !diffable_file(b, pb, rb))) {
-			d_emit(d, prog, "removed", what, fa->path, sha_of(fa), NULL);
-			continue;
+		out[k++] = (struct named){m->files[v[i].file].path, &m->files[v[i].file]};
+	}
+	if (k)
+		qsort(out, k, sizeof(*out), named_cmp);
+	*count = k;
+	return out;
+}
+
+/* Differences of one list (libraries or files) of a program present in both: a merge of the
+ * two lists sorted by path. */
+static int diff_refs(struct dout *d, const char *prog, const char *what,
+		     const struct ew_manifest *a, const struct ew_mprog *pa, const struct ew_mref *va,
+		     size_t na, const struct ew_manifest *b, const struct ew_mprog *pb,
+		     const struct ew_mref *vb, size_t nb, bool files)
+{
+	size_t ka, kb;
+	struct named *sa = sorted_refs(a, pa, va, na, files, &ka);
+	struct named *sb = sorted_refs(b, pb, vb, nb, files, &kb);
+	if ((na && !sa) || (nb && !sb)) {
+		free(sa);
+		free(sb);
+		return -ENOMEM;
+	}
+	size_t i = 0, j = 0;
+	while (i < ka || j < kb) {
+		int c = i == ka ? 1 : j == kb ? -1 : strcmp(sa[i].path, sb[j].path);
+		if (c < 0) {
+			d_emit(d, prog, "removed", what, sa[i].path, sha_of(sa[i].f), NULL);
+			i++;
+		} else if (c > 0) {
+			d_emit(d, prog, "added", what, sb[j].path, NULL, sha_of(sb[j].f));
+			j++;
+		} else {
+			if (!same_sha(sha_of(sa[i].f), sha_of(sb[j].f)))
+				d_emit(d, prog, "changed", what, sa[i].path, sha_of(sa[i].f),
+				       sha_of(sb[j].f));
+			i++;
+			j++;
 		}
-		const struct ew_mfile *fb = &b->files[rb->file];
-		if (!same_sha(sha_of(fa), sha_of(fb)))
-			d_emit(d, prog, "changed", what, fa->path, sha_of(fa), sha_of(fb));
 	}
-	for (size_t i = 0; i < nb; i++) {
-		if (files && !diffable_file(b, pb, &vb[i]))
-			continue;
-		const struct ew_mfile *fb = &b->files[vb[i].file];
-		const struct ew_mref *ra = find_ref(a, va, na, fb->path);
-		if (!ra || (files && !diffable_file(a, pa, ra)))
-			d_emit(d, prog, "added", what, fb->path, NULL, sha_of(fb));
-	}
+	free(sa);
+	free(sb);
+	return 0;
 }
 
 long ew_deps_diff(FILE *out, const struct ew_manifest *a, const struct ew_manifest *b, bool json)
@@ -167,10 +202,13 @@ long ew_deps_diff(FILE *out, const struct ew_manifest *a, const struct ew_manife
 		const char *sa = sha_of(&a->files[pa->file]), *sb = sha_of(&b->files[pb->file]);
 		if (!same_sha(sa, sb))
 			d_emit(&d, pa->program, "changed", "program", pa->program, sa, sb);
-		diff_refs(&d, pa->program, "library", a, pa, pa->libs, pa->nlibs, b, pb, pb->libs,
-			  pb->nlibs, false);
-		diff_refs(&d, pa->program, "file", a, pa, pa->files, pa->nfiles, b, pb, pb->files,
-			  pb->nfiles, true);
+		if (diff_refs(&d, pa->program, "library", a, pa, pa->libs, pa->nlibs, b, pb,
+			      pb->libs, pb->nlibs, false) < 0 ||
+		    diff_refs(&d, pa->program, "file", a, pa, pa->files, pa->nfiles, b, pb, pb->files,
+			      pb->nfiles, true) < 0) {
+			ew_buf_free(&d.b);
+			return -ENOMEM;
+		}
 	}
 	for (size_t i = 0; i < b->nprogs; i++) {
 		const struct ew_mprog *pb = &b->progs[i];
