@@ -83,6 +83,10 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->deps = o->deps_callers = true;
 			continue;
 		}
+		if (!strcmp(a, "--one-cpu")) {
+			o->one_cpu = true;
+			continue;
+		}
 		if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
 			o->force = true;
 			continue;
@@ -199,6 +203,8 @@ const char *ew_record_usage(bool trace)
 		       "                         desc, process, network, memory, signal, all, none,\n"
 		       "                         or names (openat,read); !NAME excludes\n"
 		       "      --comm NAME        log syscalls only of processes named NAME (repeatable)\n"
+		       "      --one-cpu          run execwatch and COMMAND on one CPU: faster syscall\n"
+		       "                         logging (no cross-CPU wakeups), no parallelism\n"
 		       "  -h, --help             show this help\n";
 	return "usage: execwatch record [OPTIONS] -- COMMAND [ARG...]\n"
 	       "       execwatch record [OPTIONS] -p PID\n"
@@ -222,5 +228,7 @@ const char *ew_record_usage(bool trace)
 	       "                         desc, process, network, memory, signal, all, none,\n"
 	       "                         or names (openat,read); !NAME excludes\n"
 	       "      --comm NAME        log syscalls only of processes named NAME (repeatable)\n"
+	       "      --one-cpu          run execwatch and COMMAND on one CPU: faster syscall\n"
+	       "                         logging (no cross-CPU wakeups), no parallelism\n"
 	       "  -h, --help             show this help\n";
 }

@@ -29,6 +29,7 @@ struct ew_record_opts {
 	const char *syscalls;  /* --syscalls SET (sysset.h), NULL: the default "exec" */
 	const char *comms[EW_MAX_COMMS]; /* --comm NAME: log syscalls only of these processes */
 	size_t ncomms;
+	bool one_cpu;          /* --one-cpu: run execwatch and the traced tree on one CPU */
 	bool deps;             /* --deps: file opens and executable mappings */
 	bool deps_callers;     /* --deps-callers: also the library that made each open */
 	const char *policies[EW_MAX_POLICIES]; /* --policy FILE (repeatable, read in order) */

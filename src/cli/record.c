@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -226,6 +227,18 @@ int ew_cmd_record(int argc, char **argv)
 		return 1;
 	}
 	s->cfg.string_limit = o.string_limit;
+	if (getenv("EW_SPIN_NS")) /* undocumented tuning knob for benchmarks */
+		s->cfg.spin_ns = strtoull(getenv("EW_SPIN_NS"), NULL, 10);
+	if (o.one_cpu) {
+		/* Tracer and tracees on one CPU: every stop is a local context switch instead
+		 * of a cross-CPU wakeup; the tree inherits the mask. */
+		int cpu = sched_getcpu();
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(cpu >= 0 ? cpu : 0, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			ew_err("--one-cpu: cannot set the CPU affinity: %s", strerror(errno));
+	}
 	if (o.syscalls && ew_session_set_syscalls(s, o.syscalls) < 0) {
 		ew_err("bad --syscalls set '%s'", o.syscalls);
 		ew_session_free(s);

@@ -148,7 +148,7 @@ static void run_deferred(struct tracer *tr)
 
 static void resume(struct tracer *tr, struct tr_task *t, int sig)
 {
-	bool syscall_stop = tr->attach_mode || t->sc.want_exit;
+	bool syscall_stop = tr->attach_mode || tr->step_all || t->sc.want_exit;
 	long req = syscall_stop ? PTRACE_SYSCALL : PTRACE_CONT;
 	t->state = t->sc.want_exit ? TR_IN_SYSCALL : TR_RUNNING;
 	/* ESRCH: the task was killed meanwhile; its death is reported by wait. */
@@ -608,6 +608,11 @@ static void on_stop(struct tracer *tr, struct tr_task *t, int status)
 	if (event) {
 		switch (event) {
 		case PTRACE_EVENT_SECCOMP:
+			if (tr->step_all) {
+				/* The entry was handled at its syscall-enter-stop already. */
+				resume(tr, t, 0);
+				return;
+			}
 			if (read_syscall_info(t) < 0) {
 				resume(tr, t, 0);
 				return;
@@ -688,10 +693,32 @@ static void child_fail(int fd, int stage, int err)
 	_exit(stage == 2 && err == ENOENT ? 127 : 126);
 }
 
+/* When (nearly) every syscall must stop, stepping from syscall stop to syscall stop
+ * (PTRACE_SYSCALL, like strace) is cheaper than a seccomp stop per call: no filter runs in the
+ * tracee and the stops are the same two. The filter then only keeps exec from escaping in an
+ * untraced task (CLONE_UNTRACED gets ENOSYS). */
+#define TR_STEP_MIN 300
+
+static void choose_filter(struct tracer *tr, struct tr_sysset *filt)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < EW_SYS_MAX / 64; i++)
+		n += (unsigned)__builtin_popcountll(tr->entry_set.bits[i]);
+	*filt = tr->entry_set;
+	tr->step_all = n >= TR_STEP_MIN;
+	if (tr->step_all) {
+		memset(filt, 0, sizeof(*filt));
+		tr_sysset_add(filt, ew_sys_lookup("execve"));
+		tr_sysset_add(filt, ew_sys_lookup("execveat"));
+	}
+}
+
 static int tr_spawn(void *state, char *const argv[])
 {
 	struct tracer *tr = state;
 	collect_wants(tr);
+	struct tr_sysset filt;
+	choose_filter(tr, &filt);
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
@@ -713,7 +740,7 @@ static int tr_spawn(void *state, char *const argv[])
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		pid_t me = getpid();
-		int r = tr_seccomp_install(&tr->entry_set, nnp);
+		int r = tr_seccomp_install(&filt, nnp);
 		if (r < 0)
 			child_fail(pfd[1], 1, -r);
 		/* Not raise(): with the filter loaded and no tracer yet, a traced syscall fails

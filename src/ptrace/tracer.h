@@ -168,6 +168,7 @@ struct tracer {
 
 	bool attach_mode;  /* no seccomp: PTRACE_SYSCALL on every resume */
 	bool use_seccomp;
+	bool step_all;     /* nearly every syscall is selected: PTRACE_SYSCALL on every resume */
 	pid_t root_pid;    /* spawned or attached process */
 	int root_status;   /* shell-style status once the root is reaped */
 	bool root_reaped;

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 need_ptrace
 
-ew_record --syscalls openat,write,close -- "$EW_PROGS/sysrender" "$T"
+ew_record --one-cpu --syscalls openat,write,close -- "$EW_PROGS/sysrender" "$T"
 assert_status 0
 ew_run rep "$EW_BIN" report -i "$EW_DB" --summary
 assert_status 0
