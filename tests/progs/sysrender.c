@@ -137,6 +137,32 @@ int main(int argc, char **argv)
 	expect("read", "2", "64");
 	expect("read", "ret", "5");
 
+	/* fd names follow the fd table: the same number re-opened on another file, and dup2
+	 * onto a number, are shown with the new file (the name cache must not go stale). */
+	char pa[4096], pb[4096], ra[4096], rb[4096];
+	snprintf(pa, sizeof(pa), "%s/render-a", dir);
+	snprintf(pb, sizeof(pb), "%s/render-b", dir);
+	int fa = (int)syscall(SYS_openat, AT_FDCWD, pa, O_WRONLY | O_CREAT, 0600);
+	if (fa < 0 || !realpath(pa, ra))
+		prog_exit(1);
+	syscall(SYS_write, fa, "A", 1);
+	expect("write", "0", "%d<%s>", fa, ra);
+	syscall(SYS_close, fa);
+	int fb = (int)syscall(SYS_openat, AT_FDCWD, pb, O_WRONLY | O_CREAT, 0600);
+	if (fb != fa || !realpath(pb, rb))
+		prog_exit(1);
+	syscall(SYS_write, fb, "BB", 2);
+	expect("write", "0", "%d<%s>", fb, rb);
+	int fc = (int)syscall(SYS_openat, AT_FDCWD, pa, O_WRONLY);
+	if (fc < 0 || syscall(SYS_dup2, fc, fb) != fb)
+		prog_exit(1);
+	expect("dup2", "1", "%d<%s>", fb, rb);
+	expect("dup2", "ret", "%d<%s>", fb, ra);
+	syscall(SYS_write, fb, "CCC", 3);
+	expect("write", "0", "%d<%s>", fb, ra);
+	syscall(SYS_close, fb);
+	syscall(SYS_close, fc);
+
 	/* clone flags: a plain fork. */
 	pid_t c = (pid_t)syscall(SYS_clone, CLONE_CHILD_SETTID | SIGCHLD, 0, NULL, NULL, 0);
 	if (c == 0)
