@@ -227,8 +227,6 @@ int ew_cmd_record(int argc, char **argv)
 		return 1;
 	}
 	s->cfg.string_limit = o.string_limit;
-	if (getenv("EW_SPIN_NS")) /* undocumented tuning knob for benchmarks */
-		s->cfg.spin_ns = strtoull(getenv("EW_SPIN_NS"), NULL, 10);
 	if (o.one_cpu) {
 		/* Tracer and tracees on one CPU: every stop is a local context switch instead
 		 * of a cross-CPU wakeup; the tree inherits the mask. */

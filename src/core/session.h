@@ -30,7 +30,6 @@ struct ew_config {
 	char (*comms)[16];      /* --comm: log syscalls only of these comms; NULL = all */
 	size_t ncomms;
 	int strv_limit;         /* string-array elements rendered before "..." (default 32) */
-	uint64_t spin_ns;       /* ptrace: poll this long for the next stop before sleeping */
 	bool deps;              /* dependency tracing: file opens and executable mappings */
 	bool deps_callers;      /* ... and the library that made each open (stack walk) */
 };

@@ -12,7 +12,14 @@
  * could in clone3's struct in memory), and clone3() fails with ENOSYS, on which the C library
  * falls back to clone(). Every new task is therefore traced.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -20,7 +27,8 @@
 
 #include "tracer.h"
 
-int tr_seccomp_install(const struct tr_sysset *set, bool nnp)
+/* Adds the rules of set to a new context. */
+static int build_ctx(const struct tr_sysset *set, bool nnp, scmp_filter_ctx *out)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
@@ -102,8 +110,77 @@ int tr_seccomp_install(const struct tr_sysset *set, bool nnp)
 				goto out;
 		}
 	}
-	r = seccomp_load(ctx);
+	*out = ctx;
+	return 0;
 out:
 	seccomp_release(ctx);
+	return r < 0 ? r : -EINVAL;
+}
+
+int tr_seccomp_install(const struct tr_sysset *set, bool nnp)
+{
+	scmp_filter_ctx ctx;
+	int r = build_ctx(set, nnp, &ctx);
+	if (r < 0)
+		return r;
+	r = seccomp_load(ctx);
+	seccomp_release(ctx);
 	return r < 0 ? r : 0;
+}
+
+int tr_seccomp_build(const struct tr_sysset *set, struct tr_bpf *out)
+{
+	scmp_filter_ctx ctx;
+	int r = build_ctx(set, false, &ctx);
+	if (r < 0)
+		return r;
+	int fd = memfd_create("ew-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		goto out;
+	off_t len = lseek(fd, 0, SEEK_END);
+	if (len <= 0 || len % sizeof(struct sock_filter) ||
+	    len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		r = -E2BIG;
+		goto out;
+	}
+	struct sock_filter *insns = malloc((size_t)len);
+	if (!insns) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (pread(fd, insns, (size_t)len, 0) != len) {
+		free(insns);
+		r = -EIO;
+		goto out;
+	}
+	out->insns = insns;
+	out->len = (unsigned short)(len / sizeof(struct sock_filter));
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	return r;
+}
+
+int tr_seccomp_load(const struct tr_bpf *prog, bool nnp)
+{
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	struct sock_fprog fp = {prog->len, prog->insns};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+		return -errno;
+	return 0;
+}
+
+void tr_seccomp_free(struct tr_bpf *prog)
+{
+	free(prog->insns);
+	prog->insns = NULL;
+	prog->len = 0;
 }

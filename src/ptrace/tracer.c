@@ -719,9 +719,15 @@ static int tr_spawn(void *state, char *const argv[])
 	collect_wants(tr);
 	struct tr_sysset filt;
 	choose_filter(tr, &filt);
+	struct tr_bpf prog;
+	int br = tr_seccomp_build(&filt, &prog);
+	if (br < 0)
+		return br;
 	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		tr_seccomp_free(&prog);
 		return -errno;
+	}
 	bool nnp = !have_cap_sys_admin();
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -729,6 +735,7 @@ static int tr_spawn(void *state, char *const argv[])
 		int e = errno;
 		close(pfd[0]);
 		close(pfd[1]);
+		tr_seccomp_free(&prog);
 		return -e;
 	}
 	if (pid == 0) {
@@ -740,7 +747,7 @@ static int tr_spawn(void *state, char *const argv[])
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		pid_t me = getpid();
-		int r = tr_seccomp_install(&filt, nnp);
+		int r = tr_seccomp_load(&prog, nnp);
 		if (r < 0)
 			child_fail(pfd[1], 1, -r);
 		/* Not raise(): with the filter loaded and no tracer yet, a traced syscall fails
@@ -750,6 +757,7 @@ static int tr_spawn(void *state, char *const argv[])
 		child_fail(pfd[1], 2, errno);
 	}
 	close(pfd[1]);
+	tr_seccomp_free(&prog);
 	tr->spawn_errfd = pfd[0];
 	int st;
 	pid_t w;
@@ -906,29 +914,6 @@ static void begin_stopping(struct tracer *tr)
 	}
 }
 
-/* The next wait status. A tracee resumed a moment ago usually stops again within microseconds
- * (its next syscall): polling for a short while first saves the sleep and the cross-CPU wakeup
- * that dominate the cost of a stop. spin_ns 0 disables it. */
-static pid_t wait_next(struct tracer *tr, int *st)
-{
-	if (tr->spin_ns && !tr->stop_req) {
-		uint64_t until = 0;
-		for (unsigned i = 0;; i++) {
-			pid_t p = waitpid(-1, st, __WALL | WNOHANG);
-			if (p != 0)
-				return p;
-			if ((i & 7) == 0) {
-				uint64_t now = ew_now_mono();
-				if (!until)
-					until = now + tr->spin_ns;
-				else if (now >= until)
-					break;
-			}
-		}
-	}
-	return waitpid(-1, st, __WALL);
-}
-
 static int tr_run(void *state, int *status)
 {
 	struct tracer *tr = state;
@@ -936,7 +921,7 @@ static int tr_run(void *state, int *status)
 		if (tr->stop_req && !tr->stopping)
 			begin_stopping(tr);
 		int st;
-		pid_t pid = wait_next(tr, &st);
+		pid_t pid = waitpid(-1, &st, __WALL);
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1004,7 +989,6 @@ static int tr_create(struct ew_session *s, void **state)
 		return -ENOMEM;
 	tr->s = s;
 	tr->spawn_errfd = -1;
-	tr->spin_ns = s->cfg.spin_ns;
 	void *ms;
 	int r = tr_exec_module_new(tr, &ms);
 	if (r < 0 || (r = tr_add_module(tr, &tr_exec_module, ms)) < 0) {

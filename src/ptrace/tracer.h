@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/filter.h>
 
 #include "buf.h"
 #include "imap.h"
@@ -180,7 +181,6 @@ struct tracer {
 	bool stopping;                   /* stop handled: killing or detaching */
 	unsigned nheld;                  /* tasks in TR_HELD */
 
-	uint64_t spin_ns;                /* poll for the next stop this long before sleeping */
 	struct ew_buf scratch;           /* for /proc reads */
 	struct tr_deferred deferred[TR_MAX_DEFERRED];
 	unsigned ndeferred;
@@ -205,6 +205,17 @@ static inline struct tr_task *tr_task_get(struct tracer *tr, pid_t tid)
 /* Builds the seccomp filter for set and loads it into the calling process (the child, before
  * exec). nnp: also set no_new_privs (needed without CAP_SYS_ADMIN). Returns 0 or -errno. */
 int tr_seccomp_install(const struct tr_sysset *set, bool nnp);
+
+/* The same filter, built in the parent as a BPF program (tr_seccomp_build, which allocates),
+ * and loaded in the child with raw syscalls only (tr_seccomp_load: no allocation, no other
+ * syscall - between loading and being seized, any traced syscall would fail with ENOSYS). */
+struct tr_bpf {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+int tr_seccomp_build(const struct tr_sysset *set, struct tr_bpf *out);
+int tr_seccomp_load(const struct tr_bpf *prog, bool nnp);
+void tr_seccomp_free(struct tr_bpf *prog);
 
 /* The exec capture module (exec.c). */
 extern const struct tr_module tr_exec_module;
