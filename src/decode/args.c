@@ -393,6 +393,15 @@ int ew_render_ret(struct ew_buf *out, const struct ew_sysdesc *d, int64_t ret,
 		const char *text = strerrordesc_np(e);
 		if (name)
 			return ew_buf_printf(out, "%lld %s (%s)", (long long)ret, name, text ? text : "");
+		/* Kernel-internal restart codes (include/linux/errno.h): a signal interrupted the
+		 * call, which the kernel restarts or fails with EINTR. The C library has no names
+		 * for them since user space never sees them. */
+		static const char *const restart[] = {"ERESTARTSYS", "ERESTARTNOINTR",
+						      "ERESTARTNOHAND", "ENOIOCTLCMD",
+						      "ERESTART_RESTARTBLOCK"};
+		if (e >= 512 && e <= 516)
+			return ew_buf_printf(out, "%lld %s (interrupted by a signal)", (long long)ret,
+					     restart[e - 512]);
 		return ew_buf_printf(out, "%lld (errno %d)", (long long)ret, e);
 	}
 	if (d && d->ret == EW_RET_FD)
