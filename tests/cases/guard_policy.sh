@@ -119,6 +119,8 @@ assert_json "$PE"'any(pol; .action == "deny" and (.rule | endswith("p.pol:1")) a
 
 # --- TPE ----------------------------------------------------------------------------------------
 chmod 777 "$VDIR"
+# The test programs' own directory must be trusted (a umask of 002 leaves it group-writable).
+chmod go-w "$EW_PROGS"
 pol 'allow /**' 'tpe on' 'tpe user on'
 ew_record --policy "$ADIR/p.pol" -- "$G" direct "$VICTIM"
 guard_no_escape tpe
