@@ -73,6 +73,17 @@ info "race: $(json_count "$POLICY_EVENTS"'pol | select(.check == "verify")') swa
 EW_TEST_MAPS_TEXT=1 run_mode race "$ADIR/racelink" "" ""
 info "race (maps text): $(json_count "$POLICY_EVENTS"'pol | select(.check == "verify")') swaps caught after the exec"
 
+# 9b. the same with regular files: a different binary renamed into place, the program pinned by
+# its checksum (a swap seen at the entry fails the checksum, one after it fails the verification)
+cp /bin/true "$ADIR/rf.a"
+cp "$VICTIM" "$ADIR/rf.b"
+cp /bin/true "$ADIR/rf"
+printf 'allow /**\ndeny /tmp/**\nforce %s sha256:%s\n' "$ADIR/rf" "$(sha256sum /bin/true | cut -d' ' -f1)" >"$ADIR/rf.pol"
+rm -f "$MARKER"
+ew_record --policy "$ADIR/rf.pol" -- "$G" racefile "$VICTIM" "$ADIR/rf"
+guard_no_escape racefile
+info "$(cat "$T/rec.out"); $(json_count "$POLICY_EVENTS"'pol | select(.check == "force" and .action == "deny")') checksum denials, $(json_count "$POLICY_EVENTS"'pol | select(.check == "verify")') caught after the exec"
+
 # 10. CLONE_UNTRACED, ptrace by the tracee
 run_mode untraced "" "" ""
 assert_match 'untraced: errno EPERM' "$(cat "$T/rec.out")" "clone(CLONE_UNTRACED) is refused"

@@ -16,6 +16,8 @@
  *   vfork       vfork, then execve(VICTIM) in the child
  *   race        ARG names a symlink in an allowed directory; a thread keeps renaming a link to
  *               /bin/true and a link to VICTIM over it while children execve(ARG) 300 times
+ *   racefile    like race, but with regular files: ARG.a and ARG.b (hard-linked in turn over
+ *               ARG with rename(2)) while children execve(ARG) 300 times
  *   untraced    clone(CLONE_UNTRACED) and execve(VICTIM) in the child; then clone3 with
  *               CLONE_UNTRACED (prints "untraced: errno E" and "clone3: errno E")
  *   ptrace      a child tries PTRACE_TRACEME and to attach to its parent, then execve(VICTIM)
@@ -51,6 +53,25 @@ static void *thread_exec(void *arg)
 
 static volatile int racing = 1;
 static const char *race_link;
+static int race_files;
+
+static void *race_file_swapper(void *arg)
+{
+	(void)arg;
+	char tmp[4200], a[4200], b[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", race_link);
+	snprintf(a, sizeof(a), "%s.a", race_link);
+	snprintf(b, sizeof(b), "%s.b", race_link);
+	while (racing) {
+		unlink(tmp);
+		if (link(a, tmp) == 0)
+			rename(tmp, race_link);
+		unlink(tmp);
+		if (link(b, tmp) == 0)
+			rename(tmp, race_link);
+	}
+	return NULL;
+}
 
 static void *race_swapper(void *arg)
 {
@@ -150,12 +171,13 @@ int main(int argc, char **argv)
 		int st = wait_child(pid);
 		return report(mode, WIFEXITED(st) && WEXITSTATUS(st) == 13 ? EACCES : 0);
 	}
-	if (!strcmp(mode, "race")) {
+	if (!strcmp(mode, "race") || !strcmp(mode, "racefile")) {
 		if (!arg)
 			die(0, "race needs ARG");
 		race_link = arg;
+		race_files = !strcmp(mode, "racefile");
 		pthread_t th;
-		if (pthread_create(&th, NULL, race_swapper, NULL))
+		if (pthread_create(&th, NULL, race_files ? race_file_swapper : race_swapper, NULL))
 			die(0, "pthread_create");
 		int ran = 0, killed = 0, denied = 0;
 		for (int i = 0; i < 300; i++) {
@@ -176,7 +198,7 @@ int main(int argc, char **argv)
 		}
 		racing = 0;
 		pthread_join(th, NULL);
-		printf("race: %d ran (true or victim), %d denied, %d killed\n", ran, denied, killed);
+		printf("%s: %d ran (true or victim), %d denied, %d killed\n", mode, ran, denied, killed);
 		return 0;
 	}
 	if (!strcmp(mode, "untraced")) {
