@@ -1332,7 +1332,8 @@ static int b_run(void *state, int *status)
 	}
 	for (;;) {
 		struct epoll_event got[2];
-		int ne = epoll_wait(b->epfd, got, 2, 100);
+		/* Syscall records wake us only after a backlog: poll often then. */
+		int ne = epoll_wait(b->epfd, got, 2, b->log_syscalls ? 5 : 100);
 		if (ne < 0 && errno != EINTR)
 			return -errno;
 		int n = ring_buffer__consume(b->rb);

@@ -989,7 +989,11 @@ static __always_inline void sys_send(struct ewb_sys *st)
 	__u32 n = st->len;
 	if (n > EWB_SC_DATA + EWB_SC_CAP_MAX)
 		n = EWB_SC_DATA + EWB_SC_CAP_MAX;
-	if (bpf_ringbuf_output(&rb, st, offsetof(struct ewb_sys, data) + (n & 16383), 0) < 0)
+	/* A syscall storm must not wake the reader for every call: only once a backlog built up
+	 * (the reader also polls every few milliseconds). */
+	__u64 flags = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > (256u << 10) ?
+			      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&rb, st, offsetof(struct ewb_sys, data) + (n & 16383), flags) < 0)
 		count_lost(1);
 }
 
