@@ -115,7 +115,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
 	if (n)
-		snprintf(g_libbpf_msg, sizeof(g_libbpf_msg), "%s", line);
+		snprintf(g_libbpf_msg, sizeof(g_libbpf_msg), "%.*s", (int)sizeof(g_libbpf_msg) - 1, line);
 	return 0;
 }
 
