@@ -100,6 +100,7 @@ struct bin {
 	bool elf;
 	struct ew_elf_facts ef;
 	struct ident mapped; /* as the mappings will show it (ELF files only) */
+	bool replaced;       /* its name was unlinked or replaced after we opened it */
 };
 
 struct verdict {
@@ -251,6 +252,19 @@ static int bin_open(struct gmod *m, const char *where, bool nofollow, struct bin
 	if (!b->path)
 		return -ENOMEM;
 	b->len = m->tmp.len;
+	/* " (deleted)": the name we opened was unlinked or renamed over since (a swap race, or
+	 * a deleted file). Judge the file by the name it had, which is the name the exec used
+	 * (so a "force" line for that name still pins it) -- unless a file really has that name. */
+	static const char del[] = " (deleted)";
+	const size_t dl = sizeof(del) - 1;
+	if (b->len > dl && !memcmp(b->path + b->len - dl, del, dl)) {
+		struct stat ls;
+		if (lstat(b->path, &ls) < 0 || ls.st_dev != b->st.st_dev || ls.st_ino != b->st.st_ino) {
+			b->len -= dl;
+			b->path[b->len] = '\0';
+			b->replaced = true;
+		}
+	}
 	if (!S_ISREG(b->st.st_mode) || !b->readable)
 		return 0;
 	unsigned char head[EW_BINPRM_BUF];
