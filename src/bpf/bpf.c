@@ -109,7 +109,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	char line[512];
+	char line[sizeof(g_libbpf_msg)];
 	vsnprintf(line, sizeof(line), fmt, ap);
 	size_t n = strlen(line);
 	while (n && line[n - 1] == '\n')
@@ -972,7 +972,7 @@ static void on_sys(struct bstate *b, const struct ewb_sys *r, size_t size)
 	for (unsigned i = 0; i < c->nargs && i < EW_SYSCALL_ARGS; i++) {
 		size_t start = t->len;
 		int e;
-		unsigned pathi = nm[6] == 'a' ? 1 : 0; /* execveat(dirfd, path, argv, envp, flags) */
+		unsigned pathi = is_exec && nm[6] == 'a' ? 1 : 0; /* execveat(dirfd, path, ...) */
 		if (d && d->arg[i] == EW_ARG_STRV && re)
 			e = render_strv_buf(t, i == pathi + 1 ? &re->argv : &re->env, &rc);
 		else if (d && i == pathi && re && re->path.len &&
