@@ -16,10 +16,22 @@ scenario_deps() {
 	if command -v reprozip >/dev/null; then
 		reprozip usage_report --disable >/dev/null 2>&1 || true
 		rpz=(-n "reprozip trace" "reprozip trace -d $TMP/rpz --overwrite --dont-identify-packages")
-		# ReproZip 1.1 (Debian 12) aborts on processes made by clone3 (glibc's posix_spawn):
-		# measure it only where it works.
-		if reprozip trace -d "$TMP/rpz" --overwrite --dont-identify-packages $make_cmd \
-			</dev/null >"$TMP/rpz.log" 2>&1; then
+		# ReproZip 1.1 (Debian 12) aborts on processes made by clone3 (glibc's posix_spawn),
+		# leaving the traced make stopped: measure it only where it works. The probe runs in a
+		# session of its own, without the bench lock's fd, and its leftovers are killed.
+		local probe_rc=0
+		(
+			for fd in /proc/$BASHPID/fd/*; do
+				fd=${fd##*/}
+				[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+			done
+			exec setsid reprozip trace -d "$TMP/rpz" --overwrite --dont-identify-packages \
+				$make_cmd </dev/null >"$TMP/rpz.log" 2>&1
+		) &
+		local probe=$!
+		wait "$probe" || probe_rc=$?
+		kill -KILL -- "-$probe" 2>/dev/null || true
+		if [ "$probe_rc" = 0 ]; then
 			rpz_make=("${rpz[@]}")
 		else
 			echo "(reprozip trace fails on make here: $(grep -m1 -E 'CRITICAL|ERROR' "$TMP/rpz.log" | cut -c1-120); left out)"
