@@ -46,6 +46,12 @@ static int facts(Elf *e, size_t fsize, const void *mem, int fd, struct ew_elf_fa
 	size_t nph = 0;
 	if (elf_getphdrnum(e, &nph) != 0 || nph > MAX_PHDRS)
 		return -ENOEXEC;
+	/* The program header table must lie within the file (libelf may pad a short read). */
+	size_t phsz = cls == ELFCLASS32 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
+	if (eh.e_phnum != PN_XNUM && eh.e_phnum != nph)
+		return -ENOEXEC; /* libelf could not read the table the header announces */
+	if (nph && (eh.e_phoff >= fsize || eh.e_phentsize != phsz || nph > (fsize - eh.e_phoff) / phsz))
+		return -ENOEXEC;
 	f.exec_stack = true; /* until a PT_GNU_STACK without PF_X says otherwise */
 	GElf_Phdr dyn = {0};
 	bool have_dyn = false;

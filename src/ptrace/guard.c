@@ -101,6 +101,7 @@ struct bin {
 	struct ew_elf_facts ef;
 	struct ident mapped; /* as the mappings will show it (ELF files only) */
 	bool replaced;       /* its name was unlinked or replaced after we opened it */
+	bool bad_elf;        /* ELF magic, but not an ELF file we can read: cannot be checked */
 };
 
 struct verdict {
@@ -271,8 +272,10 @@ static int bin_open(struct gmod *m, const char *where, bool nofollow, struct bin
 	ssize_t n = pread(b->fd, head, sizeof(head), 0);
 	if (n >= 2 && head[0] == '#' && head[1] == '!')
 		b->script = true;
-	else if (n >= 4 && !memcmp(head, "\177ELF", 4))
+	else if (n >= 4 && !memcmp(head, "\177ELF", 4)) {
 		b->elf = elf_facts_cached(m, b) == 0;
+		b->bad_elf = !b->elf;
+	}
 	return 0;
 }
 
@@ -420,6 +423,20 @@ static void decide(struct gmod *m, struct tracer *tr, struct tr_task *t, struct 
 		if (ew_action_denies(v->act))
 			return;
 		emit(tr, t, v);
+	}
+
+	/* An ELF file libelf cannot read cannot be checked: the kernel refuses almost all of them
+	 * anyway; one it would run must not skip the ELF checks. */
+	for (size_t i = 0; i < nb; i++) {
+		if (!bins[i].bad_elf)
+			continue;
+		v->act = EW_ACT_DENY;
+		v->check = "elf";
+		v->path = bins[i].path;
+		snprintf(v->rule, sizeof(v->rule), "default");
+		snprintf(v->reason, sizeof(v->reason), "malformed ELF file: cannot be checked");
+		v->has_tip = false;
+		return;
 	}
 
 	/* path rules */

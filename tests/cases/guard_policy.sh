@@ -168,6 +168,12 @@ pol 'allow /**' 'check script deny'
 ew_record --policy "$ADIR/p.pol" -- "$G" script "$VICTIM" "$ADIR/s.sh"
 guard_no_escape "check script"
 assert_json "$PE"'any(pol; .action == "deny" and (.reason | test("script")))' "check script"
+# a file that starts like ELF but cannot be read as one is denied (it cannot be checked)
+cp "$EW_SRC/fuzz/corpus/elf/truncated" "$ADIR/trunc"
+chmod 755 "$ADIR/trunc"
+pol 'allow /**'
+ew_record --policy "$ADIR/p.pol" -- "$G" direct "$ADIR/trunc"
+assert_json "$PE"'any(pol; .action == "deny" and .check == "elf" and (.reason | test("malformed")))' "malformed ELF denied"
 # ld.so and fileless checks can be switched off
 pol 'allow /**' 'check ldso off' 'check fileless off'
 rm -f "$MARKER"

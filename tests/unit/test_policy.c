@@ -272,6 +272,43 @@ static void test_elf(void **state)
 	close(fd);
 }
 
+/* The hand-made ELF files of the fuzz corpus: each fact the checks use. */
+static bool corpus_facts(const char *name, struct ew_elf_facts *f)
+{
+	const char *src = getenv("EW_SRC");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/fuzz/corpus/elf/%s", src ? src : ".", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail_msg("cannot open %s", path);
+	int r = ew_elf_facts_fd(fd, f);
+	close(fd);
+	return r == 0;
+}
+
+static void test_elf_corpus(void **state)
+{
+	(void)state;
+	struct ew_elf_facts f;
+	assert_true(corpus_facts("pie_dynamic", &f));
+	assert_true(f.has_interp && f.pie_flag && ew_elf_is_pie(&f) && !ew_elf_is_ldso(&f));
+	assert_string_equal(f.interp, "/lib64/ld-linux-x86-64.so.2");
+	assert_false(f.exec_stack);
+	assert_true(corpus_facts("static_pie", &f));
+	assert_true(!f.has_interp && f.pie_flag && !ew_elf_is_ldso(&f));
+	assert_true(corpus_facts("ldso_like", &f));
+	assert_true(ew_elf_is_ldso(&f));
+	assert_true(corpus_facts("exec_nostack", &f));
+	assert_true(!f.gnu_stack && f.exec_stack && !ew_elf_is_pie(&f));
+	assert_true(corpus_facts("exec_xstack", &f));
+	assert_true(f.gnu_stack && f.exec_stack);
+	assert_true(corpus_facts("elf32", &f));
+	assert_true(f.is32 && f.has_interp);
+	assert_string_equal(f.interp, "/lib/ld-linux.so.2");
+	assert_false(corpus_facts("truncated", &f));
+	assert_false(corpus_facts("script", &f));
+}
+
 static void test_hash(void **state)
 {
 	(void)state;
@@ -429,7 +466,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_glob),	cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_eval),	cmocka_unit_test(test_include),
-		cmocka_unit_test(test_elf),	cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_elf),	cmocka_unit_test(test_elf_corpus),	cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_segvguard), cmocka_unit_test(test_match_speed),
 		cmocka_unit_test(test_index_agrees),
 	};
