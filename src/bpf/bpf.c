@@ -93,10 +93,13 @@ struct bstate {
 	int ncpus;
 	uint64_t *lostvals;
 	bool log_syscalls;
+	bool exec_calls_only;   /* the set is execve/execveat only: lines made from exec events */
+	struct ewb_sys *fakesys; /* such a line's record, built in user space */
 	bool root_execd; /* the spawned command exec'd: its syscalls before are execwatch's */
 	struct recent_exec {   /* the last execs' argv/env/exe, for their syscall lines */
 		int32_t tid;
 		struct ew_buf argv, env, exe, path;
+		uint32_t vflags[3]; /* EWB_V_* of path, argv, env */
 		bool have_exe;
 	} recent[8];
 	unsigned recent_next;
@@ -542,6 +545,8 @@ static const char *exec_name(const struct ewb_exec_enter *e)
 	return "execve";
 }
 
+static void exec_call_line(struct bstate *b, const struct bexec *bx, const struct ewb_exec_ret *r);
+
 static void on_ret(struct bstate *b, const struct ewb_exec_ret *r)
 {
 	struct bexec *bx = ew_imap_del(&b->pend, (int32_t)r->h.tid);
@@ -656,9 +661,13 @@ static void on_ret(struct bstate *b, const struct ewb_exec_ret *r)
 		(void)ew_buf_append(&re->argv, bx->vec[EWB_VEC_ARGV].ptr, bx->vec[EWB_VEC_ARGV].len);
 		(void)ew_buf_append(&re->env, bx->vec[EWB_VEC_ENV].ptr, bx->vec[EWB_VEC_ENV].len);
 		re->have_exe = ev.exe.ptr != NULL;
+		for (int i = 0; i < 3; i++)
+			re->vflags[i] = bx->vflags[i] & (EWB_V_NULL | EWB_V_FAULT | EWB_V_TRUNCATED);
 		if (ev.exe.ptr)
 			(void)ew_buf_append(&re->exe, ev.exe.ptr, ev.exe.len);
 	}
+	if (b->exec_calls_only)
+		exec_call_line(b, bx, r);
 	bexec_free(bx);
 }
 
@@ -872,11 +881,13 @@ static int fd_name(void *ctx, int fd, struct ew_buf *out)
 }
 
 /* ["a", "b"] from "a\0b\0", like the renderers' string arrays. */
-static int render_strv_buf(struct ew_buf *out, const struct ew_buf *v, const struct ew_render_ctx *c)
+static int render_strv_buf(struct ew_buf *out, const struct ew_buf *v, const struct ew_render_ctx *c,
+			   bool fault, uint64_t base)
 {
 	int r = ew_buf_putc(out, '[');
 	unsigned i = 0;
-	for (size_t pos = 0; !r && pos < v->len; i++) {
+	size_t pos;
+	for (pos = 0; !r && pos < v->len; i++) {
 		const char *sp = v->ptr + pos;
 		size_t n = strnlen(sp, v->len - pos);
 		if (i == c->strv_limit) {
@@ -890,6 +901,10 @@ static int render_strv_buf(struct ew_buf *out, const struct ew_buf *v, const str
 					     n > c->string_limit);
 		pos += n + 1;
 	}
+	/* An unreadable element: where the renderers would have failed (the element's slot). */
+	if (!r && fault && pos >= v->len && i <= c->strv_limit)
+		r = ew_buf_printf(out, "%s%#llx (unreadable)", i ? ", " : "",
+				  (unsigned long long)(base + (uint64_t)i * c->word));
 	return r ?: ew_buf_putc(out, ']');
 }
 
@@ -973,9 +988,13 @@ static void on_sys(struct bstate *b, const struct ewb_sys *r, size_t size)
 		size_t start = t->len;
 		int e;
 		unsigned pathi = is_exec && nm[6] == 'a' ? 1 : 0; /* execveat(dirfd, path, ...) */
-		if (d && d->arg[i] == EW_ARG_STRV && re)
-			e = render_strv_buf(t, i == pathi + 1 ? &re->argv : &re->env, &rc);
-		else if (d && i == pathi && re && re->path.len &&
+		unsigned vi = i == pathi + 1 ? EWB_VEC_ARGV : EWB_VEC_ENV;
+		if (d && d->arg[i] == EW_ARG_STRV && re && r->args[i] &&
+		    !(re->vflags[vi] & EWB_V_NULL))
+			e = render_strv_buf(t, vi == EWB_VEC_ARGV ? &re->argv : &re->env, &rc,
+					    re->vflags[vi] & EWB_V_FAULT, r->args[i]);
+		else if (d && i == pathi && re && re->path.len && r->args[i] &&
+			 !(re->vflags[EWB_VEC_PATH] & (EWB_V_NULL | EWB_V_FAULT)) &&
 			 slot_read(&sc, r->args[i], (char[1]){0}, 1) < 0) {
 			/* the kernel's copy of the path (the caller's page may have been unreadable) */
 			size_t n = strnlen(re->path.ptr, re->path.len);
@@ -1012,6 +1031,54 @@ static void on_sys(struct bstate *b, const struct ewb_sys *r, size_t size)
 	if (have[EW_SYSCALL_ARGS])
 		c->ret_repr = (struct ew_str){t->ptr + off[EW_SYSCALL_ARGS], len[EW_SYSCALL_ARGS]};
 	ew_publish(b->s, &ev);
+}
+
+/* The syscall line of an exec, made from its exec records (execve/execveat-only sets). */
+static void exec_call_line(struct bstate *b, const struct bexec *bx, const struct ewb_exec_ret *r)
+{
+	const struct ewb_exec_enter *e = &bx->enter;
+	if (e->xflags & EWB_X_KEXEC)
+		return; /* no syscall */
+	uint32_t arch = (e->xflags & EWB_X_COMPAT) ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+	if (!ew_sysset_has(&b->s->cfg.syscalls, arch, e->nr))
+		return;
+	struct ewb_sys *f = b->fakesys;
+	memset(f, 0, offsetof(struct ewb_sys, data));
+	f->h = r->h;
+	memcpy(f->h.comm, e->h.comm, sizeof(f->h.comm));
+	f->nr = e->nr;
+	f->compat = (e->xflags & EWB_X_COMPAT) != 0;
+	f->ts_enter = e->h.ts;
+	f->ret = r->ret;
+	f->returned = 1;
+	unsigned a = 0;
+	if (e->xflags & EWB_X_AT) {
+		f->args[0] = (uint64_t)(int64_t)e->dirfd;
+		f->args[4] = e->at_flags;
+		a = 1;
+	}
+	f->args[a] = r->ptr[0];
+	f->args[a + 1] = r->ptr[1];
+	f->args[a + 2] = r->ptr[2];
+	size_t size = offsetof(struct ewb_sys, data);
+	struct ew_str dir = {NULL, 0};
+	if ((e->xflags & EWB_X_AT) && e->dirfd >= 0)
+		dir = (struct ew_str){e->dir.text + e->dir.off, EWB_PATH_MAX - e->dir.off};
+	if (dir.ptr && e->dir.off <= EWB_PATH_MAX && !(e->dir.flags & EWB_P_CUT) && dir.len <= EWB_SC_CAP_MAX) {
+		f->nfd = f->nfd_enter = 1;
+		f->fdn[0].fd = e->dirfd;
+		f->fdn[0].flags = (e->dir.flags & EWB_P_PSEUDO) ? EWB_FD_PSEUDO : 0;
+		f->fdn[0].mode = e->dirfile.mode;
+		f->fdn[0].ino = e->dirfile.ino;
+		f->fdn[0].len = (uint32_t)dir.len;
+		memcpy(f->data, dir.ptr, dir.len);
+		size += dir.len;
+	} else if (e->xflags & EWB_X_AT) {
+		f->nfd = f->nfd_enter = 1;
+		f->fdn[0].fd = e->dirfd;
+		f->fdn[0].flags = EWB_FD_UNKNOWN;
+	}
+	on_sys(b, f, size);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -1072,6 +1139,18 @@ static int why(struct bstate *b, int err, const char *what)
 	return err;
 }
 
+/* Is the set execve and/or execveat (in any ABI) and nothing else? */
+static bool only_exec_calls(const struct ew_sysset *set)
+{
+	struct ew_sysset e = {0};
+	ew_sysset_add_canon(&e, ew_sys_lookup("execve"));
+	ew_sysset_add_canon(&e, ew_sys_lookup("execveat"));
+	for (unsigned i = 0; i < EW_SYS_MAX / 64; i++)
+		if ((set->canon[i] & ~e.canon[i]) || set->i386[i])
+			return false;
+	return true;
+}
+
 /* The selected calls and what to capture for them, per native number of each ABI. */
 static int fill_sysinfo(struct bstate *b)
 {
@@ -1128,8 +1207,14 @@ static int load(struct bstate *b, bool filter)
 	b->skel->rodata->walk_exe = !filter; /* record mode: the process table knows the exe */
 	b->log_syscalls = filter && ew_session_wants(b->s, EW_EV_SYSCALL) &&
 			  !ew_sysset_empty(&b->s->cfg.syscalls);
-	bpf_program__set_autoload(b->skel->progs.ew_sys_enter_log, b->log_syscalls);
-	bpf_program__set_autoload(b->skel->progs.ew_sys_exit_log, b->log_syscalls);
+	/* The default set ("exec") needs no syscall programs: the exec events carry all of it,
+	 * and leaving them out halves the verifier's start-up work. */
+	b->exec_calls_only = b->log_syscalls && only_exec_calls(&b->s->cfg.syscalls);
+	if (b->exec_calls_only && !(b->fakesys = calloc(1, sizeof(*b->fakesys))))
+		return -ENOMEM;
+	bool progs = b->log_syscalls && !b->exec_calls_only;
+	bpf_program__set_autoload(b->skel->progs.ew_sys_enter_log, progs);
+	bpf_program__set_autoload(b->skel->progs.ew_sys_exit_log, progs);
 	int lim = b->s->cfg.string_limit > 0 ? b->s->cfg.string_limit : 0;
 	b->skel->rodata->str_cap = (uint32_t)(lim + 2 > EWB_SC_CAP_MAX ? EWB_SC_CAP_MAX : lim + 2);
 	uint64_t bytes = (uint64_t)(b->opts.ringbuf_mb ? b->opts.ringbuf_mb : 32) << 20;
@@ -1152,7 +1237,7 @@ static int load(struct bstate *b, bool filter)
 			return why(b, -errno, "cannot fill the deny list");
 	}
 	uint64_t t2 = now_us();
-	if (b->log_syscalls && (r = fill_sysinfo(b)) < 0)
+	if (b->log_syscalls && !b->exec_calls_only && (r = fill_sysinfo(b)) < 0)
 		return why(b, r, "cannot fill the syscall table");
 	r = ew_exec_bpf__attach(b->skel);
 	b->t_attach_us = now_us() - t2;
@@ -1425,6 +1510,7 @@ static void b_destroy(void *state)
 	ew_buf_free(&b->tmp2);
 	ew_buf_free(&b->tmp3);
 	ew_buf_free(&b->text);
+	free(b->fakesys);
 	for (int i = 0; i < 8; i++) {
 		ew_buf_free(&b->recent[i].argv);
 		ew_buf_free(&b->recent[i].env);
