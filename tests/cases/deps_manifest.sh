@@ -100,6 +100,21 @@ deps --check "$T/a.json" --format json
 jq -e --arg l "$T/lib/libewdep.so" '.differences == [.differences[] | select(.path == $l and .status == "missing")] and .count == 1' \
 	"$T/deps.out" >/dev/null || fail "check --format json, missing library: $(cat "$T/deps.out")"
 
+# --- a forked child that opens without exec'ing belongs to its parent's program ---------------
+echo hello >"$T/forked.txt"
+ew_record --deps -- /bin/sh -c 'read x <"$1" & wait' sh "$T/forked.txt"
+assert_status 0
+assert_sql "1" "SELECT count(*) FROM files WHERE path = '$T/forked.txt' AND pid IN
+	(SELECT child_pid FROM forks) AND pid NOT IN (SELECT pid FROM execs WHERE retval = 0)" \
+	"the open is made by a forked child that never exec'd"
+[ "$(sql "SELECT count(*) FROM forks WHERE pid != child_pid")" -ge 1 ] || fail "no fork recorded"
+deps -i "$EW_DB" --format json --no-packages
+sh_real=$(readlink -f /bin/sh)
+jq -e --arg s "$sh_real" --arg f "$T/forked.txt" '.programs[] | select(.program == $s) | .files[] | select(.path == $f)' \
+	"$T/deps.out" >/dev/null || fail "the forked subshell's open is attributed to $sh_real: $(head -c 1500 "$T/deps.out")"
+jq -e --arg s "$sh_real" '.programs[] | select(.program == $s) | .runs[0].invoked_as == "/bin/sh"' "$T/deps.out" >/dev/null ||
+	fail "invoked_as keeps the path exec'd"
+
 # --- bad input ------------------------------------------------------------------------------
 printf '{"dependencies": [\n  {"path": "/x",}\n]}\n' >"$T/bad.json"
 deps --check "$T/bad.json"
