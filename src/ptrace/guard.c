@@ -7,8 +7,9 @@
  * symlinks followed unless AT_SYMLINK_NOFOLLOW; AT_EMPTY_PATH uses the fd itself), name it by
  * the resolved path of the opened file, follow "#!" interpreters (up to 4 levels, as the kernel)
  * and the final ELF's PT_INTERP, then run the checks in this order, the first denial deciding:
- *   segvguard (program) -> path rules (every file) -> TPE (every file) -> fileless, script
- *   (program) -> ELF checks (the ELF that will run) -> force checksums (every file).
+ *   segvguard (program) -> unreadable ELF (every file) -> path rules (every file) -> TPE
+ *   (every file) -> fileless, script (program) -> ELF checks (the ELF that will run) -> force
+ *   checksums (every file).
  * A denial skips the syscall (nr = -1, return -EACCES) and, for kill/stop/abort, signals the
  * process; exit ends the whole traced tree and makes execwatch exit with EACCES's status.
  *
@@ -69,7 +70,6 @@ struct gmod {
 	struct ew_segvguard *sg;
 	unsigned index;
 	int nr_execve, nr_execveat;
-	struct ew_session *s;
 	struct ew_buf tmp;
 	bool maps_text; /* $EW_TEST_MAPS_TEXT: test the text fallback of the mappings check */
 	int self_maps;  /* /proc/self/maps, for mapped identities */
@@ -1044,7 +1044,6 @@ int tr_guard_module_new(struct tracer *tr, void **mstate)
 	if (!m)
 		return -ENOMEM;
 	m->pol = tr->s->policy;
-	m->s = tr->s;
 	m->nr_execve = ew_sys_lookup("execve");
 	m->nr_execveat = ew_sys_lookup("execveat");
 	m->index = tr->nmods;
