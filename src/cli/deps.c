@@ -20,25 +20,25 @@
 #include "report/reader.h"
 
 static const char usage_text[] =
-	"Usage: execwatch deps [-i FILE] [--format text|json|tree]\n"
-	"       execwatch deps --diff A.db B.db [--format text|json]\n"
-	"       execwatch deps --check MANIFEST.json [--format text|json]\n"
-	"The dependency fingerprint of a recording made with 'execwatch record --deps': for each\n"
-	"program, the libraries it mapped and the files it opened, with size, SHA-256 and the\n"
-	"Debian package that owns them.\n"
-	"\n"
-	"  -i, --input FILE       the database to read (default: execwatch.db)\n"
-	"      --format FMT       text (default), json (docs/DEPS.md) or tree (programs by who\n"
-	"                         executed whom)\n"
-	"      --diff A B         what changed from recording A to recording B, per program\n"
-	"                         (exit 1 when anything did)\n"
-	"      --check FILE       are the dependencies of manifest FILE (deps --format json)\n"
-	"                         present here with the same checksums? (exit 1 when not)\n"
-	"      --no-packages      do not look up Debian packages\n"
-	"      --dpkg-admindir D  dpkg's database directory (default /var/lib/dpkg)\n"
-	"      --hash-cache F     checksum cache file, or 'off' (default\n"
-	"                         ~/.cache/execwatch/sha256.cache; also $EW_HASH_CACHE)\n"
-	"  -h, --help             show this help\n";
+    "Usage: execwatch deps [-i FILE] [--format text|json|tree]\n"
+    "       execwatch deps --diff A.db B.db [--format text|json]\n"
+    "       execwatch deps --check MANIFEST.json [--format text|json]\n"
+    "The dependency fingerprint of a recording made with 'execwatch record --deps': for each\n"
+    "program, the libraries it mapped and the files it opened, with size, SHA-256 and the\n"
+    "Debian package that owns them.\n"
+    "\n"
+    "  -i, --input FILE       the database to read (default: execwatch.db)\n"
+    "      --format FMT       text (default), json (docs/DEPS.md) or tree (programs by who\n"
+    "                         executed whom)\n"
+    "      --diff A B         what changed from recording A to recording B, per program\n"
+    "                         (exit 1 when anything did)\n"
+    "      --check FILE       are the dependencies of manifest FILE (deps --format json)\n"
+    "                         present here with the same checksums? (exit 1 when not)\n"
+    "      --no-packages      do not look up Debian packages\n"
+    "      --dpkg-admindir D  dpkg's database directory (default /var/lib/dpkg)\n"
+    "      --hash-cache F     checksum cache file, or 'off' (default\n"
+    "                         ~/.cache/execwatch/sha256.cache; also $EW_HASH_CACHE)\n"
+    "  -h, --help             show this help\n";
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_TREE };
 
@@ -116,7 +116,8 @@ static int parse_opts(int argc, char **argv, struct deps_opts *o)
 			else if (!strcmp(v, "tree"))
 				o->fmt = FMT_TREE;
 			else
-				return usage_error("--format takes text, json or tree, not '%s'", v);
+				return usage_error("--format takes text, json or tree, not '%s'",
+				                   v);
 			continue;
 		}
 		if (!strcmp(a, "--json")) {
@@ -132,7 +133,8 @@ static int parse_opts(int argc, char **argv, struct deps_opts *o)
 		}
 		if ((m = opt_value(argc, argv, &i, "--check", &v))) {
 			if (m < 0 || !*v)
-				return usage_error("--check needs a manifest file (deps --format json)");
+				return usage_error(
+				    "--check needs a manifest file (deps --format json)");
 			o->check = v;
 			continue;
 		}
@@ -160,7 +162,7 @@ static int parse_opts(int argc, char **argv, struct deps_opts *o)
 }
 
 static int load(const char *path, struct ew_manifest **m, const struct deps_opts *o,
-		struct ew_hashcache *cache)
+                struct ew_hashcache *cache)
 {
 	struct ew_report_err err = {0};
 	int r = ew_manifest_load(path, m, &err);
@@ -226,9 +228,9 @@ int ew_cmd_deps(int argc, char **argv)
 		if (load(o.input, &m, &o, cache) < 0) {
 			status = 1;
 		} else {
-			int r = o.fmt == FMT_JSON ? ew_manifest_write_json(stdout, m) :
-				o.fmt == FMT_TREE ? ew_manifest_write_tree(stdout, m) :
-						    ew_manifest_write_text(stdout, m);
+			int r = o.fmt == FMT_JSON   ? ew_manifest_write_json(stdout, m)
+			        : o.fmt == FMT_TREE ? ew_manifest_write_tree(stdout, m)
+			                            : ew_manifest_write_text(stdout, m);
 			if (r < 0) {
 				ew_err("cannot write the manifest: %s", strerror(-r));
 				status = 1;

@@ -47,7 +47,7 @@ static void d_jstr(struct dout *d, const char *s)
 
 /* One difference: change "added"/"removed"/"changed", what "program"/"library"/"file". */
 static void d_emit(struct dout *d, const char *prog, const char *change, const char *what,
-		   const char *path, const char *sha_a, const char *sha_b)
+                   const char *path, const char *sha_a, const char *sha_b)
 {
 	if (d->json) {
 		fputs(d->count ? ",\n  {" : "\n  {", d->out);
@@ -72,7 +72,7 @@ static void d_emit(struct dout *d, const char *prog, const char *change, const c
 		d_esc(d, path);
 		if (change[0] == 'c')
 			fprintf(d->out, "  sha256 %.12s -> %.12s", sha_a ? sha_a : "none",
-				sha_b ? sha_b : "none");
+			        sha_b ? sha_b : "none");
 		fputc('\n', d->out);
 	}
 	d->count++;
@@ -100,7 +100,7 @@ static const struct ew_mprog *find_prog(const struct ew_manifest *m, const char 
 }
 
 static const struct ew_mref *find_ref(const struct ew_manifest *m, const struct ew_mref *v,
-				      size_t n, const char *path)
+                                      size_t n, const char *path)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(m->files[v[i].file].path, path))
@@ -111,10 +111,11 @@ static const struct ew_mref *find_ref(const struct ew_manifest *m, const struct 
 /* Files compared: not /proc & co, not directories, and not the libraries the program mapped
  * (ld.so opens them: they are reported once, as libraries). */
 static bool diffable_file(const struct ew_manifest *m, const struct ew_mprog *p,
-			  const struct ew_mref *r)
+                          const struct ew_mref *r)
 {
 	const struct ew_mfile *f = &m->files[r->file];
-	return !f->system && !(r->how & EW_FILE_DIRECTORY) && !find_ref(m, p->libs, p->nlibs, f->path);
+	return !f->system && !(r->how & EW_FILE_DIRECTORY) &&
+	       !find_ref(m, p->libs, p->nlibs, f->path);
 }
 
 struct named {
@@ -129,7 +130,7 @@ static int named_cmp(const void *x, const void *y)
 
 /* The entries of a list that are compared, sorted by path; NULL (n = 0) when empty or ENOMEM. */
 static struct named *sorted_refs(const struct ew_manifest *m, const struct ew_mprog *p,
-				 const struct ew_mref *v, size_t n, bool files, size_t *count)
+                                 const struct ew_mref *v, size_t n, bool files, size_t *count)
 {
 	struct named *out = n ? malloc(n * sizeof(*out)) : NULL;
 	size_t k = 0;
@@ -147,9 +148,9 @@ static struct named *sorted_refs(const struct ew_manifest *m, const struct ew_mp
 /* Differences of one list (libraries or files) of a program present in both: a merge of the
  * two lists sorted by path. */
 static int diff_refs(struct dout *d, const char *prog, const char *what,
-		     const struct ew_manifest *a, const struct ew_mprog *pa, const struct ew_mref *va,
-		     size_t na, const struct ew_manifest *b, const struct ew_mprog *pb,
-		     const struct ew_mref *vb, size_t nb, bool files)
+                     const struct ew_manifest *a, const struct ew_mprog *pa,
+                     const struct ew_mref *va, size_t na, const struct ew_manifest *b,
+                     const struct ew_mprog *pb, const struct ew_mref *vb, size_t nb, bool files)
 {
 	size_t ka, kb;
 	struct named *sa = sorted_refs(a, pa, va, na, files, &ka);
@@ -203,9 +204,9 @@ long ew_deps_diff(FILE *out, const struct ew_manifest *a, const struct ew_manife
 		if (!same_sha(sa, sb))
 			d_emit(&d, pa->program, "changed", "program", pa->program, sa, sb);
 		if (diff_refs(&d, pa->program, "library", a, pa, pa->libs, pa->nlibs, b, pb,
-			      pb->libs, pb->nlibs, false) < 0 ||
-		    diff_refs(&d, pa->program, "file", a, pa, pa->files, pa->nfiles, b, pb, pb->files,
-			      pb->nfiles, true) < 0) {
+		              pb->libs, pb->nlibs, false) < 0 ||
+		    diff_refs(&d, pa->program, "file", a, pa, pa->files, pa->nfiles, b, pb,
+		              pb->files, pb->nfiles, true) < 0) {
 			ew_buf_free(&d.b);
 			return -ENOMEM;
 		}
@@ -241,7 +242,7 @@ static const char *type_of_mode(uint32_t mode)
 }
 
 long ew_deps_check(FILE *out, const char *path, struct ew_hashcache *c, bool json, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	json_error_t je;
 	FILE *in = fopen(path, "re");
@@ -251,13 +252,13 @@ long ew_deps_check(FILE *out, const char *path, struct ew_hashcache *c, bool jso
 	fclose(in);
 	if (!root) {
 		snprintf(err, errlen, "%s:%d:%d: %s", path, je.line > 0 ? je.line : 1,
-			 je.column > 0 ? je.column : 1, je.text);
+		         je.column > 0 ? je.column : 1, je.text);
 		return -EINVAL;
 	}
 	json_t *deps = json_is_object(root) ? json_object_get(root, "dependencies") : NULL;
 	if (!json_is_array(deps)) {
-		snprintf(err, errlen, "%s:1:1: not an execwatch manifest (no \"dependencies\" array)",
-			 path);
+		snprintf(err, errlen,
+		         "%s:1:1: not an execwatch manifest (no \"dependencies\" array)", path);
 		json_decref(root);
 		return -EINVAL;
 	}
@@ -268,9 +269,9 @@ long ew_deps_check(FILE *out, const char *path, struct ew_hashcache *c, bool jso
 		json_t *s = json_is_object(e) ? json_object_get(e, "sha256") : NULL;
 		if (!json_is_string(p) || (s && !json_is_null(s) && !json_is_string(s))) {
 			snprintf(err, errlen,
-				 "%s:1:1: dependency %zu: needs a string \"path\" and a string or "
-				 "null \"sha256\"",
-				 path, i);
+			         "%s:1:1: dependency %zu: needs a string \"path\" and a string or "
+			         "null \"sha256\"",
+			         path, i);
 			json_decref(root);
 			return -EINVAL;
 		}
@@ -295,7 +296,7 @@ long ew_deps_check(FILE *out, const char *path, struct ew_hashcache *c, bool jso
 			status = r == -ENOENT || r == -ENOTDIR ? "missing" : "unreadable";
 			detail = dg.error;
 		} else if (want_type && strcmp(want_type, type_of_mode(dg.mode)) &&
-			   !(strcmp(want_type, "regular") && strcmp(want_type, "directory"))) {
+		           !(strcmp(want_type, "regular") && strcmp(want_type, "directory"))) {
 			status = "type";
 			detail = type_of_mode(dg.mode);
 		} else if (want && !dg.has_sha) {
@@ -337,7 +338,8 @@ long ew_deps_check(FILE *out, const char *path, struct ew_hashcache *c, bool jso
 	if (json)
 		fprintf(out, "],\"checked\":%zu,\"same\":%zu,\"count\":%ld}\n", n, ok, d.count);
 	else
-		fprintf(out, "%zu dependencies checked: %zu the same, %ld different\n", n, ok, d.count);
+		fprintf(out, "%zu dependencies checked: %zu the same, %ld different\n", n, ok,
+		        d.count);
 	ew_buf_free(&d.b);
 	json_decref(root);
 	if (fflush(out) != 0 || ferror(out))

@@ -72,7 +72,8 @@ static void cache_grow(struct ew_hashcache *c)
 	free(old);
 }
 
-static void cache_put(struct ew_hashcache *c, const struct ew_digest *d, const unsigned char sha[32])
+static void cache_put(struct ew_hashcache *c, const struct ew_digest *d,
+                      const unsigned char sha[32])
 {
 	if (!c)
 		return;
@@ -158,7 +159,7 @@ static void cache_load(struct ew_hashcache *c)
 		struct ew_digest d = {0};
 		char hex[65];
 		if (sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %64s",
-			   &d.dev, &d.ino, &d.size, &d.mtime_ns, &d.ctime_ns, hex) != 6 ||
+		           &d.dev, &d.ino, &d.size, &d.mtime_ns, &d.ctime_ns, hex) != 6 ||
 		    strlen(hex) != 64)
 			continue;
 		unsigned char sha[32];
@@ -233,8 +234,9 @@ int ew_hashcache_save(struct ew_hashcache *c)
 		for (struct centry *e = c->buckets[i]; e; e = e->next) {
 			char hex[65];
 			tohex(e->sha, hex);
-			fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
-				e->dev, e->ino, e->size, e->mtime_ns, e->ctime_ns, hex);
+			fprintf(f,
+			        "%" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
+			        e->dev, e->ino, e->size, e->mtime_ns, e->ctime_ns, hex);
 		}
 	}
 	int r = 0;

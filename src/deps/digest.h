@@ -18,14 +18,14 @@
 #include <stdint.h>
 
 struct ew_digest {
-	bool stat_ok;        /* dev..mode are valid */
+	bool stat_ok; /* dev..mode are valid */
 	uint64_t dev, ino;
 	int64_t size, mtime_ns, ctime_ns;
 	uint32_t mode;
-	bool has_sha;        /* sha256 is valid */
-	char sha256[65];     /* lowercase hex, NUL-terminated */
-	const char *error;   /* why there is no checksum: "ENOENT", "directory", ...; static */
-	bool cached;         /* the checksum came from the cache */
+	bool has_sha;      /* sha256 is valid */
+	char sha256[65];   /* lowercase hex, NUL-terminated */
+	const char *error; /* why there is no checksum: "ENOENT", "directory", ...; static */
+	bool cached;       /* the checksum came from the cache */
 };
 
 struct ew_hashcache;

@@ -20,7 +20,8 @@ unsigned ew_dpkg_merged_dirs(const char *root)
 	unsigned bits = 0;
 	for (unsigned i = 0; i < 6; i++) {
 		char p[4096], t[64];
-		snprintf(p, sizeof(p), "%s/%s", strcmp(root, "/") ? root : "", ew_dpkg_merged_names[i]);
+		snprintf(p, sizeof(p), "%s/%s", strcmp(root, "/") ? root : "",
+		         ew_dpkg_merged_names[i]);
 		ssize_t n = readlink(p, t, sizeof(t) - 1);
 		if (n <= 0)
 			continue;
@@ -65,7 +66,8 @@ static int set_add(struct set *s, char *key, size_t idx)
 	uint64_t h = fnv(key, len);
 	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
 		struct slot *sl = &s->slots[i];
-		bool same = sl->key && sl->hash == h && sl->len == len && !memcmp(sl->key, key, len);
+		bool same =
+		    sl->key && sl->hash == h && sl->len == len && !memcmp(sl->key, key, len);
 		if (sl->key && !same)
 			continue;
 		size_t *v = realloc(sl->idx, (sl->nidx + 1) * sizeof(*v));
@@ -107,7 +109,8 @@ static char *alias_of(const char *path, unsigned merged)
 		const char *d = ew_dpkg_merged_names[i];
 		size_t dl = strlen(d);
 		char *out = NULL;
-		if (!strncmp(path, "/usr/", 5) && !strncmp(path + 5, d, dl) && path[5 + dl] == '/') {
+		if (!strncmp(path, "/usr/", 5) && !strncmp(path + 5, d, dl) &&
+		    path[5 + dl] == '/') {
 			if (asprintf(&out, "%s", path + 4) < 0)
 				return NULL;
 			return out;
@@ -141,7 +144,7 @@ static int add_owner(char **owner, const char *pkg)
 }
 
 int ew_dpkg_owners(const char *admindir, unsigned merged, const char *const *paths, size_t n,
-		   char **owners)
+                   char **owners)
 {
 	for (size_t i = 0; i < n; i++)
 		owners[i] = NULL;

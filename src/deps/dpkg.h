@@ -29,6 +29,6 @@ unsigned ew_dpkg_merged_dirs(const char *root);
  * when admindir has no info directory (no dpkg: every owner NULL), or -ENOMEM.
  */
 int ew_dpkg_owners(const char *admindir, unsigned merged, const char *const *paths, size_t n,
-		   char **owners);
+                   char **owners);
 
 #endif

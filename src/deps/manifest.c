@@ -132,7 +132,7 @@ static bool is_system_path(const char *p)
 	({                                                                                         \
 		int _r = 0;                                                                        \
 		if ((n) == (cap)) {                                                                \
-			size_t _c = (cap) ? (cap) * 2 : 8;                                         \
+			size_t _c = (cap) ? (cap)*2 : 8;                                           \
 			void *_p = realloc((arr), _c * sizeof(*(arr)));                            \
 			if (_p) {                                                                  \
 				(arr) = _p;                                                        \
@@ -245,15 +245,15 @@ static int on_exec(struct builder *b, sqlite3_stmt *st)
 		return -ENOMEM;
 	struct ew_mprog *pr = &b->m->progs[pi];
 	struct ew_mrun run = {
-		.pid = pid,
-		.ppid = sqlite3_column_int(st, 3),
-		.seq = (uint64_t)sqlite3_column_int64(st, 0),
-		.cwd = dup_col(st, 5),
-		.argv_json = dup_col(st, 6),
-		.env_json = dup_col(st, 7),
-		.interp = dup_col(st, 8),
-		.script = script,
-		.invoked = strdup((const char *)procname),
+	    .pid = pid,
+	    .ppid = sqlite3_column_int(st, 3),
+	    .seq = (uint64_t)sqlite3_column_int64(st, 0),
+	    .cwd = dup_col(st, 5),
+	    .argv_json = dup_col(st, 6),
+	    .env_json = dup_col(st, 7),
+	    .interp = dup_col(st, 8),
+	    .script = script,
+	    .invoked = strdup((const char *)procname),
 	};
 	struct ew_mrun *runs = realloc(pr->runs, (pr->nruns + 1) * sizeof(*runs));
 	if (!runs) {
@@ -395,9 +395,9 @@ static int load_run(sqlite3 *db, struct ew_manifest *m)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(db,
-				    "SELECT argv, hostname, kernel, machine, finished, status, "
-				    "start_wall FROM runs ORDER BY id LIMIT 1",
-				    -1, &st, NULL);
+	                            "SELECT argv, hostname, kernel, machine, finished, status, "
+	                            "start_wall FROM runs ORDER BY id LIMIT 1",
+	                            -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return ew_sink_sqlite_errno(rc, 0);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -415,21 +415,21 @@ static int load_run(sqlite3 *db, struct ew_manifest *m)
 
 /* %s: "caller", or "NULL" for a database written before that column existed. */
 static const char events_sql[] =
-	"SELECT seq, 0, pid, ppid, procname, cwd, argv, "
-	"(SELECT env FROM environments WHERE id = env_id), interp, flags, exe, new_exe "
-	"FROM execs WHERE retval = 0 "
-	"UNION ALL SELECT seq, 1, pid, child_pid, NULL, NULL, NULL, NULL, NULL, 0, exe, NULL "
-	"FROM forks WHERE kind = 'process' "
-	"UNION ALL SELECT seq, 2, pid, ppid, path, kind, soname, NULL, NULL, 0, exe, NULL "
-	"FROM libraries "
-	"UNION ALL SELECT seq, 3, pid, ppid, path, errno_name, NULL, NULL, NULL, how, exe, %s "
-	"FROM files ORDER BY 1";
+    "SELECT seq, 0, pid, ppid, procname, cwd, argv, "
+    "(SELECT env FROM environments WHERE id = env_id), interp, flags, exe, new_exe "
+    "FROM execs WHERE retval = 0 "
+    "UNION ALL SELECT seq, 1, pid, child_pid, NULL, NULL, NULL, NULL, NULL, 0, exe, NULL "
+    "FROM forks WHERE kind = 'process' "
+    "UNION ALL SELECT seq, 2, pid, ppid, path, kind, soname, NULL, NULL, 0, exe, NULL "
+    "FROM libraries "
+    "UNION ALL SELECT seq, 3, pid, ppid, path, errno_name, NULL, NULL, NULL, how, exe, %s "
+    "FROM files ORDER BY 1";
 
 static bool has_column(sqlite3 *db, const char *table, const char *col)
 {
 	char sql[160];
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'", table,
-		 col);
+	         col);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return false;
@@ -442,10 +442,11 @@ static bool has_column(sqlite3 *db, const char *table, const char *col)
 static int load_digests(sqlite3 *db, struct ew_manifest *m)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db,
-				    "SELECT dev, ino, size, mtime, ctime, sha256, error, mode FROM digests "
-				    "WHERE path = ?",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+	    db,
+	    "SELECT dev, ino, size, mtime, ctime, sha256, error, mode FROM digests "
+	    "WHERE path = ?",
+	    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return 0; /* an older schema: no table */
 	for (size_t i = 0; i < m->nfiles; i++) {
@@ -469,9 +470,11 @@ static int load_digests(sqlite3 *db, struct ew_manifest *m)
 			const unsigned char *err = sqlite3_column_text(st, 6);
 			if (err) {
 				/* Errors are a small fixed set: keep a static name. */
-				static const char *const known[] = {"directory", "not a regular file",
-								    "ENOENT", "EACCES", "EPERM",
-								    "ELOOP", "ENOTDIR", "EIO"};
+				static const char *const known[] = {
+				    "directory", "not a regular file",
+				    "ENOENT",    "EACCES",
+				    "EPERM",     "ELOOP",
+				    "ENOTDIR",   "EIO"};
 				d->error = "error";
 				for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 					if (!strcmp((const char *)err, known[k]))
@@ -508,11 +511,12 @@ int ew_manifest_load(const char *path, struct ew_manifest **out, struct ew_repor
 	if (!r) {
 		char sql[sizeof(events_sql) + 16];
 		snprintf(sql, sizeof(sql), events_sql,
-			 has_column(db, "files", "caller") ? "caller" : "NULL");
+		         has_column(db, "files", "caller") ? "caller" : "NULL");
 		int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 		if (rc != SQLITE_OK) {
 			if (err)
-				snprintf(err->detail, sizeof(err->detail), "%s", sqlite3_errmsg(db));
+				snprintf(err->detail, sizeof(err->detail), "%s",
+				         sqlite3_errmsg(db));
 			r = -EUCLEAN;
 		}
 	}
@@ -523,7 +527,8 @@ int ew_manifest_load(const char *path, struct ew_manifest **out, struct ew_repor
 		if (rc != SQLITE_ROW) {
 			r = ew_sink_sqlite_errno(rc, sqlite3_system_errno(db));
 			if (err)
-				snprintf(err->detail, sizeof(err->detail), "%s", sqlite3_errmsg(db));
+				snprintf(err->detail, sizeof(err->detail), "%s",
+				         sqlite3_errmsg(db));
 			break;
 		}
 		switch (sqlite3_column_int(st, 1)) {
@@ -674,10 +679,11 @@ int ew_deps_seal(const char *path, struct ew_hashcache *c)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db,
-					"INSERT OR REPLACE INTO digests (path, dev, ino, size, mtime, "
-					"ctime, sha256, error, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-					-1, &st, NULL);
+		rc = sqlite3_prepare_v2(
+		    db,
+		    "INSERT OR REPLACE INTO digests (path, dev, ino, size, mtime, "
+		    "ctime, sha256, error, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    -1, &st, NULL);
 	for (size_t i = 0; rc == SQLITE_OK && i < m->nfiles; i++) {
 		const struct ew_mfile *f = &m->files[i];
 		if (!f->digested)

@@ -42,8 +42,8 @@ enum {
 struct ew_mfile {
 	char *path;
 	unsigned roles;
-	bool system;       /* under /proc, /sys or /dev: neither digested nor a dependency */
-	bool digested;     /* dg is valid */
+	bool system;   /* under /proc, /sys or /dev: neither digested nor a dependency */
+	bool digested; /* dg is valid */
 	struct ew_digest dg;
 	char *package;     /* owning Debian package(s), NULL when none */
 	bool writes_first; /* its first successful open wrote or created it */
@@ -64,24 +64,24 @@ struct ew_mref {
 struct ew_mrun {
 	int32_t pid, ppid;
 	uint64_t seq;
-	char *argv_json;  /* JSON array as stored (lossless escapes) */
+	char *argv_json; /* JSON array as stored (lossless escapes) */
 	char *env_json;
 	char *cwd;
-	char *interp;     /* "#!" or ELF interpreter named by the program */
-	char *invoked;    /* the program as exec'd (procname: symlinks not resolved) */
+	char *interp;  /* "#!" or ELF interpreter named by the program */
+	char *invoked; /* the program as exec'd (procname: symlinks not resolved) */
 	bool script;
 };
 
 struct ew_mprog {
-	char *program;          /* resolved path (/proc/PID/exe), or the script's path */
-	size_t file;            /* its ew_mfile */
+	char *program; /* resolved path (/proc/PID/exe), or the script's path */
+	size_t file;   /* its ew_mfile */
 	struct ew_mrun *runs;
 	size_t nruns;
 	struct ew_mref *libs, *files, *failed;
 	size_t nlibs, nfiles, nfailed;
-	size_t *executed;       /* indexes of programs it executed */
+	size_t *executed; /* indexes of programs it executed */
 	size_t nexecuted;
-	bool is_child;          /* executed by another program of the run */
+	bool is_child; /* executed by another program of the run */
 };
 
 struct ew_manifest {
@@ -94,9 +94,9 @@ struct ew_manifest {
 	size_t nprogs;
 	struct ew_mfile *files;
 	size_t nfiles;
-	bool stored_digests;    /* digests were read from the database */
-	bool packages_known;    /* ew_manifest_packages() found dpkg's database */
-	void *priv;             /* lookup tables */
+	bool stored_digests; /* digests were read from the database */
+	bool packages_known; /* ew_manifest_packages() found dpkg's database */
+	void *priv;          /* lookup tables */
 };
 
 /* Loads the manifest of the recording at path (opened read-only and checked like `report`:
@@ -135,6 +135,6 @@ long ew_deps_diff(FILE *out, const struct ew_manifest *a, const struct ew_manife
  * or -errno; a malformed file gives -EINVAL with "FILE:LINE:COL: why" in err.
  */
 long ew_deps_check(FILE *out, const char *path, struct ew_hashcache *c, bool json, char *err,
-		   size_t errlen);
+                   size_t errlen);
 
 #endif

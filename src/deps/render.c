@@ -92,9 +92,9 @@ static void j_how(struct jout *j, uint32_t how)
 		uint32_t bit;
 		const char *name;
 	} hows[] = {
-		{EW_FILE_READ, "read"},	       {EW_FILE_WRITE, "write"}, {EW_FILE_CREATE, "create"},
-		{EW_FILE_DIRECTORY, "directory"}, {EW_FILE_EXEC, "exec"},  {EW_FILE_FAILED, "failed"},
-		{EW_FILE_STAT, "stat"},
+	    {EW_FILE_READ, "read"},           {EW_FILE_WRITE, "write"}, {EW_FILE_CREATE, "create"},
+	    {EW_FILE_DIRECTORY, "directory"}, {EW_FILE_EXEC, "exec"},   {EW_FILE_FAILED, "failed"},
+	    {EW_FILE_STAT, "stat"},
 	};
 	j_raw(j, "[");
 	bool first = true;
@@ -112,7 +112,7 @@ static void j_how(struct jout *j, uint32_t how)
 static void j_roles(struct jout *j, unsigned roles)
 {
 	static const char *const names[] = {"program", "interpreter", "library", "input",
-					    "output",  "directory",   "other"};
+	                                    "output",  "directory",   "other"};
 	j_raw(j, "[");
 	bool first = true;
 	for (unsigned i = 0; i < 7; i++) {
@@ -333,8 +333,8 @@ static void t_how(FILE *out, uint32_t how)
 		uint32_t bit;
 		const char *name;
 	} hows[] = {
-		{EW_FILE_READ, "read"},	       {EW_FILE_WRITE, "write"}, {EW_FILE_CREATE, "create"},
-		{EW_FILE_DIRECTORY, "dir"}, {EW_FILE_STAT, "path"},
+	    {EW_FILE_READ, "read"},     {EW_FILE_WRITE, "write"}, {EW_FILE_CREATE, "create"},
+	    {EW_FILE_DIRECTORY, "dir"}, {EW_FILE_STAT, "path"},
 	};
 	const char *sep = "";
 	char buf[64] = "";
@@ -383,7 +383,8 @@ int ew_manifest_write_text(FILE *out, const struct ew_manifest *m)
 		}
 		for (size_t k = 0; k < p->nlibs; k++) {
 			const struct ew_mfile *f = &m->files[p->libs[k].file];
-			fprintf(out, "  library  %-17s ", ew_lib_kind_name((enum ew_lib_kind)p->libs[k].kind));
+			fprintf(out, "  library  %-17s ",
+			        ew_lib_kind_name((enum ew_lib_kind)p->libs[k].kind));
 			t_esc(out, &b, f->path);
 			t_facts(out, m, f);
 			fputc('\n', out);
@@ -423,9 +424,11 @@ int ew_manifest_write_text(FILE *out, const struct ew_manifest *m)
 		ndeps++;
 		unowned += !m->files[i].package;
 	}
-	fprintf(out, "\n%zu program%s, %zu dependencies", m->nprogs, m->nprogs == 1 ? "" : "s", ndeps);
+	fprintf(out, "\n%zu program%s, %zu dependencies", m->nprogs, m->nprogs == 1 ? "" : "s",
+	        ndeps);
 	if (m->packages_known)
-		fprintf(out, ", %zu owned by Debian packages, %zu by none", ndeps - unowned, unowned);
+		fprintf(out, ", %zu owned by Debian packages, %zu by none", ndeps - unowned,
+		        unowned);
 	fputc('\n', out);
 	ew_buf_free(&b);
 	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
@@ -435,14 +438,15 @@ int ew_manifest_write_text(FILE *out, const struct ew_manifest *m)
 /* Tree: programs by who executed whom, with their dependencies                               */
 
 static void tree_prog(FILE *out, struct ew_buf *b, const struct ew_manifest *m, size_t pi,
-		      struct ew_buf *prefix, bool *visited)
+                      struct ew_buf *prefix, bool *visited)
 {
 	const struct ew_mprog *p = &m->progs[pi];
 	visited[pi] = true;
 	size_t nitems = p->nlibs + p->nexecuted;
 	size_t inputs = 0;
 	for (size_t k = 0; k < p->nfiles; k++)
-		inputs += (m->files[p->files[k].file].roles & EW_MF_INPUT) && !m->files[p->files[k].file].system;
+		inputs += (m->files[p->files[k].file].roles & EW_MF_INPUT) &&
+		          !m->files[p->files[k].file].system;
 	nitems += inputs ? 1 : 0;
 	nitems += p->nfailed ? 1 : 0;
 	size_t item = 0;
@@ -459,12 +463,12 @@ static void tree_prog(FILE *out, struct ew_buf *b, const struct ew_manifest *m, 
 	if (inputs) {
 		fputs(prefix->ptr ? prefix->ptr : "", out);
 		fprintf(out, "%s%zu input file%s\n", ++item == nitems ? "`-- " : "|-- ", inputs,
-			inputs == 1 ? "" : "s");
+		        inputs == 1 ? "" : "s");
 	}
 	if (p->nfailed) {
 		fputs(prefix->ptr ? prefix->ptr : "", out);
-		fprintf(out, "%s%zu failed open%s\n", ++item == nitems ? "`-- " : "|-- ", p->nfailed,
-			p->nfailed == 1 ? "" : "s");
+		fprintf(out, "%s%zu failed open%s\n", ++item == nitems ? "`-- " : "|-- ",
+		        p->nfailed, p->nfailed == 1 ? "" : "s");
 	}
 	for (size_t k = 0; k < p->nexecuted; k++) {
 		size_t ci = p->executed[k];

@@ -75,7 +75,7 @@ struct dtask {
 	int32_t dirfd;
 	int64_t flags;
 	uint32_t str_flags;
-	struct ew_str path; /* in arena */
+	struct ew_str path;   /* in arena */
 	struct ew_str caller; /* in arena; NULL ptr when not walked */
 	struct ew_arena arena;
 };
@@ -129,7 +129,7 @@ static void note_send(struct tracer *tr, struct dnote *n)
 /* Appends path to base with '/', folding "//" and "/./" but keeping ".." (resolving it
  * lexically could name another file than the kernel would). */
 static int join_path(struct ew_buf *out, const char *base, size_t blen, const char *path,
-		     size_t plen)
+                     size_t plen)
 {
 	ew_buf_clear(out);
 	int r = base ? ew_buf_append(out, base, blen) : 0;
@@ -334,8 +334,8 @@ static void dproc_add_needed(struct dproc *p, const struct elfdyn *d)
 
 /* Publishes one mapped file. fd is open on it (for the ELF facts), st its stat. */
 static void report_library(struct tracer *tr, struct dmod *m, struct tr_task *t, struct dproc *p,
-			   const char *path, size_t plen, int fd, const struct stat *st,
-			   enum ew_lib_kind kind, bool at_exec)
+                           const char *path, size_t plen, int fd, const struct stat *st,
+                           enum ew_lib_kind kind, bool at_exec)
 {
 	if (!dproc_see(p, st->st_dev, st->st_ino))
 		return;
@@ -373,8 +373,7 @@ static int open_in_tracee(struct dmod *m, pid_t tid, const char *path)
 }
 
 /* After an exec: the executable mappings of the new image (the program, its interpreter). */
-static void scan_maps_at_exec(struct tracer *tr, struct dmod *m, struct tr_task *t,
-			      struct dproc *p)
+static void scan_maps_at_exec(struct tracer *tr, struct dmod *m, struct tr_task *t, struct dproc *p)
 {
 	char mpath[48];
 	snprintf(mpath, sizeof(mpath), "/proc/%d/maps", (int)t->tid);
@@ -393,7 +392,8 @@ static void scan_maps_at_exec(struct tracer *tr, struct dmod *m, struct tr_task 
 				line[--len] = '\0';
 			/* "start-end perms offset dev inode   path" */
 			char perms[8];
-			if (sscanf(line, "%*x-%*x %7s", perms) != 1 || strlen(perms) < 3 || perms[2] != 'x')
+			if (sscanf(line, "%*x-%*x %7s", perms) != 1 || strlen(perms) < 3 ||
+			    perms[2] != 'x')
 				continue;
 			char *slash = strchr(line, '/');
 			if (!slash)
@@ -402,7 +402,7 @@ static void scan_maps_at_exec(struct tracer *tr, struct dmod *m, struct tr_task 
 			if (plen > 10 && !strcmp(slash + plen - 10, " (deleted)"))
 				plen -= 10;
 			bool is_prog = proc && proc->exe && plen == proc->exe_len &&
-				       !memcmp(slash, proc->exe, plen);
+			               !memcmp(slash, proc->exe, plen);
 			if ((pass == 0) != is_prog)
 				continue;
 			char path[4096];
@@ -418,7 +418,7 @@ static void scan_maps_at_exec(struct tracer *tr, struct dmod *m, struct tr_task 
 				continue;
 			}
 			report_library(tr, m, t, p, path, plen, fd, &st,
-				       is_prog ? EW_LIB_PROGRAM : EW_LIB_INTERP, true);
+			               is_prog ? EW_LIB_PROGRAM : EW_LIB_INTERP, true);
 			close(fd);
 		}
 	}
@@ -478,7 +478,10 @@ static uint32_t how_of(int64_t flags)
 }
 
 static const char *const open_names[] = {
-	[OK_OPEN] = "open", [OK_OPENAT] = "openat", [OK_CREAT] = "creat", [OK_OPENAT2] = "openat2",
+    [OK_OPEN] = "open",
+    [OK_OPENAT] = "openat",
+    [OK_CREAT] = "creat",
+    [OK_OPENAT2] = "openat2",
 };
 
 static void on_open_exit(struct tracer *tr, struct dmod *m, struct tr_task *t, struct dtask *d)
@@ -529,7 +532,8 @@ static void on_open_exit(struct tracer *tr, struct dmod *m, struct tr_task *t, s
 			    m->tmp.ptr[0] == '/')
 				base = (struct ew_str){m->tmp.ptr, m->tmp.len};
 		}
-		if (base.ptr && join_path(&m->tmp2, base.ptr, base.len, d->path.ptr, d->path.len) == 0)
+		if (base.ptr &&
+		    join_path(&m->tmp2, base.ptr, base.len, d->path.ptr, d->path.len) == 0)
 			f->path = ew_arena_str(&n->arena, m->tmp2.ptr, m->tmp2.len);
 	}
 	note_send(tr, n);
@@ -557,9 +561,10 @@ static unsigned d_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 	if (!tr->s->cfg.deps)
 		return 0;
 	if (sc->nr == m->nr_mmap) {
-		/* 64-bit callers only: i386's mmap takes a struct, its mmap2 has no canonical nr. */
+		/* 64-bit callers only: i386's mmap takes a struct, its mmap2 has no canonical nr.
+		 */
 		bool want = sc->arch == AUDIT_ARCH_X86_64 && (sc->args[2] & PROT_EXEC) &&
-			    !(sc->args[3] & MAP_ANONYMOUS) && (int32_t)sc->args[4] >= 0;
+		            !(sc->args[3] & MAP_ANONYMOUS) && (int32_t)sc->args[4] >= 0;
 		if (want) {
 			struct dtask *d = t->mod[m->index];
 			if (d)
@@ -567,10 +572,11 @@ static unsigned d_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 		}
 		return want ? TR_WANT_EXIT : 0;
 	}
-	enum open_kind kind = sc->nr == m->nr_openat ? OK_OPENAT :
-			      sc->nr == m->nr_open ? OK_OPEN :
-			      sc->nr == m->nr_creat ? OK_CREAT :
-			      sc->nr == m->nr_openat2 ? OK_OPENAT2 : OK_NONE;
+	enum open_kind kind = sc->nr == m->nr_openat    ? OK_OPENAT
+	                      : sc->nr == m->nr_open    ? OK_OPEN
+	                      : sc->nr == m->nr_creat   ? OK_CREAT
+	                      : sc->nr == m->nr_openat2 ? OK_OPENAT2
+	                                                : OK_NONE;
 	if (kind == OK_NONE || !ew_session_wants(tr->s, EW_EV_FILE))
 		return 0;
 	struct dtask *d = t->mod[m->index];
@@ -602,8 +608,8 @@ static unsigned d_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 		d->dirfd = (int32_t)sc->args[0];
 		path_arg = sc->args[1];
 		uint64_t fl = 0;
-		if (sc->args[3] >= sizeof(fl) && tr_mem_read(t->tid, sc->args[2], &fl, sizeof(fl)) ==
-							 (ssize_t)sizeof(fl))
+		if (sc->args[3] >= sizeof(fl) &&
+		    tr_mem_read(t->tid, sc->args[2], &fl, sizeof(fl)) == (ssize_t)sizeof(fl))
 			d->flags = (int64_t)fl;
 		else
 			d->flags = 0;
@@ -710,14 +716,14 @@ static void d_destroy(void *mstate)
 }
 
 const struct tr_module tr_deps_module = {
-	.name = "deps",
-	.want = d_want,
-	.enter = d_enter,
-	.exit = d_exit,
-	.exec = d_exec,
-	.fork = d_fork,
-	.task_gone = d_task_gone,
-	.destroy = d_destroy,
+    .name = "deps",
+    .want = d_want,
+    .enter = d_enter,
+    .exit = d_exit,
+    .exec = d_exec,
+    .fork = d_fork,
+    .task_gone = d_task_gone,
+    .destroy = d_destroy,
 };
 
 int tr_deps_module_new(struct tracer *tr, void **mstate)

@@ -15,8 +15,8 @@ struct tr_stack {
 };
 
 static const Dwfl_Callbacks callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
 };
 
 bool tr_stack_supported(void)
@@ -40,9 +40,9 @@ static bool is_plumbing(const char *name)
 {
 	const char *base = strrchr(name, '/');
 	base = base ? base + 1 : name;
-	static const char *const libs[] = {"libc.so",  "libc-",	  "ld-linux", "ld64.so",
-					   "libpthread", "libdl.so", "libdl-",	"libasan.so",
-					   "libubsan.so", "libtsan.so", "liblsan.so"};
+	static const char *const libs[] = {"libc.so",     "libc-",      "ld-linux",  "ld64.so",
+	                                   "libpthread",  "libdl.so",   "libdl-",    "libasan.so",
+	                                   "libubsan.so", "libtsan.so", "liblsan.so"};
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++)
 		if (!strncmp(base, libs[i], strlen(libs[i])))
 			return true;
@@ -66,7 +66,8 @@ static int on_frame(Dwfl_Frame *frame, void *arg)
 	if (!activation && pc)
 		pc--; /* a return address: look up the call instruction */
 	Dwfl_Module *mod = dwfl_addrmodule(w->dwfl, pc);
-	const char *name = mod ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL) : NULL;
+	const char *name =
+	    mod ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL) : NULL;
 	if (name && name[0] == '/') {
 		if (!w->first)
 			w->first = name;

@@ -53,9 +53,11 @@ static void test_sha256_vectors(void **state)
 	(void)state;
 	char hex[65];
 	assert_int_equal(ew_sha256_hex("abc", 3, hex), 0);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+	                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(ew_sha256_hex("", 0, hex), 0);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+	                    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 static void test_digest_file_and_cache(void **state)
@@ -71,7 +73,8 @@ static void test_digest_file_and_cache(void **state)
 	assert_int_equal(ew_digest_file(c, fpath, &d), 0);
 	assert_true(d.has_sha && d.stat_ok && !d.cached);
 	assert_int_equal(d.size, 3);
-	assert_string_equal(d.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(d.sha256,
+	                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(ew_digest_file(c, fpath, &d), 0);
 	assert_true(d.cached);
 	assert_int_equal(ew_hashcache_save(c), 0);
@@ -87,7 +90,8 @@ static void test_digest_file_and_cache(void **state)
 	put("f", "abcd");
 	assert_int_equal(ew_digest_file(c, fpath, &d), 0);
 	assert_false(d.cached);
-	assert_string_equal(d.sha256, "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589");
+	assert_string_equal(d.sha256,
+	                    "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589");
 	ew_hashcache_free(c);
 
 	/* Directory, missing file, no cache at all. */
@@ -119,12 +123,16 @@ static void test_dpkg_owners(void **state)
 	mkdir(admin, 0700);
 	snprintf(p, sizeof(p), "%s/info", admin);
 	mkdir(p, 0700);
-	put("dpkg/info/libfoo1:amd64.list", "/.\n/lib\n/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu/libfoo.so.1\n");
+	put("dpkg/info/libfoo1:amd64.list",
+	    "/.\n/lib\n/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu/libfoo.so.1\n");
 	put("dpkg/info/bar.list", "/usr/bin/bar\n/usr/share/doc/bar\n/lib/x86_64-linux-gnu\n");
 	put("dpkg/info/bar.md5sums", "/usr/bin/baz\n");
-	const char *paths[] = {"/usr/lib/x86_64-linux-gnu/libfoo.so.1", "/usr/bin/bar",
-			       "/opt/none", "/lib/x86_64-linux-gnu", "/bin/bar",
-			       "/usr/bin/baz"};
+	const char *paths[] = {"/usr/lib/x86_64-linux-gnu/libfoo.so.1",
+	                       "/usr/bin/bar",
+	                       "/opt/none",
+	                       "/lib/x86_64-linux-gnu",
+	                       "/bin/bar",
+	                       "/usr/bin/baz"};
 	char *own[6];
 	unsigned lib_bin = (1u << 0) | (1u << 2); /* "bin" and "lib" merged */
 	assert_int_equal(ew_dpkg_owners(admin, lib_bin, paths, 6, own), 0);
@@ -150,9 +158,9 @@ static void test_dpkg_owners(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_vectors),
-		cmocka_unit_test(test_digest_file_and_cache),
-		cmocka_unit_test(test_dpkg_owners),
+	    cmocka_unit_test(test_sha256_vectors),
+	    cmocka_unit_test(test_digest_file_and_cache),
+	    cmocka_unit_test(test_dpkg_owners),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
