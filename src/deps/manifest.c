@@ -328,12 +328,12 @@ static int on_library(struct builder *b, sqlite3_stmt *st)
 	if (!r)
 		return -ENOMEM;
 	const char *kind = (const char *)sqlite3_column_text(st, 5);
-	int k = EW_LIB_DLOPEN;
+	int k = kind ? EW_LIB_DLOPEN : -1; /* -1: not recorded (schema 1) */
 	for (int i = 0; i <= EW_LIB_DLOPEN; i++)
 		if (kind && !strcmp(kind, ew_lib_kind_name((enum ew_lib_kind)i)))
 			k = i;
 	/* The strongest reason wins: seen at exec as the program, else needed, else dlopen. */
-	if (r->kind < 0 || k < r->kind)
+	if (r->kind < 0 || (k >= 0 && k < r->kind))
 		r->kind = k;
 	if (!r->soname)
 		r->soname = dup_col(st, 6);
@@ -413,14 +413,15 @@ static int load_run(sqlite3 *db, struct ew_manifest *m)
 	return 0;
 }
 
-/* %s: "caller", or "NULL" for a database written before that column existed. */
+/* The %s are column names, or NULL for a database written before they existed (schema 1 has
+ * neither libraries.kind nor libraries.soname; early schema 2 files lack files.caller). */
 static const char events_sql[] =
     "SELECT seq, 0, pid, ppid, procname, cwd, argv, "
     "(SELECT env FROM environments WHERE id = env_id), interp, flags, exe, new_exe "
     "FROM execs WHERE retval = 0 "
     "UNION ALL SELECT seq, 1, pid, child_pid, NULL, NULL, NULL, NULL, NULL, 0, exe, NULL "
     "FROM forks WHERE kind = 'process' "
-    "UNION ALL SELECT seq, 2, pid, ppid, path, kind, soname, NULL, NULL, 0, exe, NULL "
+    "UNION ALL SELECT seq, 2, pid, ppid, path, %s, %s, NULL, NULL, 0, exe, NULL "
     "FROM libraries "
     "UNION ALL SELECT seq, 3, pid, ppid, path, errno_name, NULL, NULL, NULL, how, exe, %s "
     "FROM files ORDER BY 1";
@@ -509,8 +510,9 @@ int ew_manifest_load(const char *path, struct ew_manifest **out, struct ew_repor
 	r = load_run(db, m);
 	sqlite3_stmt *st = NULL;
 	if (!r) {
-		char sql[sizeof(events_sql) + 16];
-		snprintf(sql, sizeof(sql), events_sql,
+		char sql[sizeof(events_sql) + 32];
+		bool v2 = has_column(db, "libraries", "kind");
+		snprintf(sql, sizeof(sql), events_sql, v2 ? "kind" : "NULL", v2 ? "soname" : "NULL",
 		         has_column(db, "files", "caller") ? "caller" : "NULL");
 		int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 		if (rc != SQLITE_OK) {

@@ -12,6 +12,13 @@
 #include "execwatch.h"
 #include "manifest.h"
 
+/* A library's kind, or "unknown" (a database without kinds). */
+static const char *kind_name(int kind)
+{
+	const char *n = kind >= 0 ? ew_lib_kind_name((enum ew_lib_kind)kind) : NULL;
+	return n ? n : "unknown";
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* JSON                                                                                       */
 
@@ -197,7 +204,7 @@ int ew_manifest_write_json(FILE *out, const struct ew_manifest *m)
 			j_key(&j, "path");
 			j_str(&j, f->path);
 			j_raw(&j, ",\"kind\":");
-			j_str(&j, ew_lib_kind_name((enum ew_lib_kind)ref->kind));
+			j_str(&j, kind_name(ref->kind));
 			j_raw(&j, ",\"soname\":");
 			j_str(&j, ref->soname);
 			j_raw(&j, ",");
@@ -383,8 +390,7 @@ int ew_manifest_write_text(FILE *out, const struct ew_manifest *m)
 		}
 		for (size_t k = 0; k < p->nlibs; k++) {
 			const struct ew_mfile *f = &m->files[p->libs[k].file];
-			fprintf(out, "  library  %-17s ",
-			        ew_lib_kind_name((enum ew_lib_kind)p->libs[k].kind));
+			fprintf(out, "  library  %-17s ", kind_name(p->libs[k].kind));
 			t_esc(out, &b, f->path);
 			t_facts(out, m, f);
 			fputc('\n', out);
@@ -455,7 +461,7 @@ static void tree_prog(FILE *out, struct ew_buf *b, const struct ew_manifest *m, 
 		fputs(prefix->ptr ? prefix->ptr : "", out);
 		fputs(++item == nitems ? "`-- " : "|-- ", out);
 		t_esc(out, b, f->path);
-		fprintf(out, " (%s)", ew_lib_kind_name((enum ew_lib_kind)p->libs[k].kind));
+		fprintf(out, " (%s)", kind_name(p->libs[k].kind));
 		if (m->packages_known)
 			fprintf(out, " [%s]", f->package ? f->package : "no package");
 		fputc('\n', out);

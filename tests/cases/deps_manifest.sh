@@ -115,6 +115,17 @@ jq -e --arg s "$sh_real" --arg f "$T/forked.txt" '.programs[] | select(.program 
 jq -e --arg s "$sh_real" '.programs[] | select(.program == $s) | .runs[0].invoked_as == "/bin/sh"' "$T/deps.out" >/dev/null ||
 	fail "invoked_as keeps the path exec'd"
 
+# --- an older database (no library kinds, no callers, no digests) still gives a manifest -------
+cp "$EW_DB" "$T/old.db"
+sqlite3 "$T/old.db" "ALTER TABLE libraries DROP COLUMN kind; ALTER TABLE libraries DROP COLUMN soname;
+	ALTER TABLE files DROP COLUMN caller; DROP TABLE digests;" || fail "cannot make the old database"
+deps -i "$T/old.db" --format json --no-packages
+[ "$EW_RC" = 0 ] || fail "deps of an older database: $EW_RC $(cat "$T/deps.err")"
+jq -e '[.programs[].libraries[].kind] | all(. == "unknown") and length > 0' "$T/deps.out" >/dev/null ||
+	fail "older database: kinds unknown"
+jq -e '[.dependencies[] | select(.sha256 != null)] | length > 0' "$T/deps.out" >/dev/null ||
+	fail "older database: checksums computed now"
+
 # --- bad input ------------------------------------------------------------------------------
 printf '{"dependencies": [\n  {"path": "/x",}\n]}\n' >"$T/bad.json"
 deps --check "$T/bad.json"
