@@ -34,11 +34,11 @@ typedef ssize_t (*ew_memread_fn)(void *ctx, uint64_t addr, void *buf, size_t len
 typedef int (*ew_fdname_fn)(void *ctx, int fd, struct ew_buf *out);
 
 struct ew_render_ctx {
-	ew_memread_fn read;  /* NULL: pointers are shown as addresses only */
+	ew_memread_fn read; /* NULL: pointers are shown as addresses only */
 	void *read_ctx;
 	ew_fdname_fn fdname; /* NULL: fds are shown as numbers */
 	void *fd_ctx;
-	unsigned word;       /* the caller's pointer size: 4 or 8 */
+	unsigned word;         /* the caller's pointer size: 4 or 8 */
 	unsigned string_limit; /* -s: longest string rendered (bytes) */
 	unsigned strv_limit;   /* most array elements rendered */
 };
@@ -54,16 +54,16 @@ static inline bool ew_arg_at_exit(const struct ew_sysdesc *d, unsigned i)
  * ret is the return value (used only for arguments rendered at the exit). Returns 0 or
  * -ENOMEM. */
 int ew_render_arg(struct ew_buf *out, const struct ew_sysdesc *d, unsigned i,
-		  const uint64_t args[6], int64_t ret, const struct ew_render_ctx *c);
+                  const uint64_t args[6], int64_t ret, const struct ew_render_ctx *c);
 
 /* Appends the rendering of a return value ("-2 ENOENT (No such file or directory)"). */
 int ew_render_ret(struct ew_buf *out, const struct ew_sysdesc *d, int64_t ret,
-		  const struct ew_render_ctx *c);
+                  const struct ew_render_ctx *c);
 
 /* Scalar renderers, usable on their own. k is one of the flag/integer kinds; name is the
  * syscall (some flag bits depend on it, e.g. AT_REMOVEDIR for unlinkat), may be NULL. */
 int ew_render_scalar(struct ew_buf *out, enum ew_argk k, uint64_t v, unsigned word,
-		     const char *name);
+                     const char *name);
 
 /* Appends bytes as a quoted C string of at most limit bytes ("..." after it when longer,
  * or when cut says the source was longer). */

@@ -15,26 +15,26 @@
 
 /* How an argument is rendered (see args.h). */
 enum ew_argk {
-	EW_ARG_UINT = 0,     /* unsigned: decimal when small, else hex */
-	EW_ARG_INT,          /* signed decimal, 32-bit (int, pid_t, ...) */
-	EW_ARG_LONG,         /* signed decimal, word-sized (long, off_t, loff_t) */
-	EW_ARG_HEX,          /* an address or opaque word: hex */
-	EW_ARG_FD,           /* fd: 3</etc/passwd> */
-	EW_ARG_DIRFD,        /* fd or AT_FDCWD */
-	EW_ARG_STR,          /* NUL-terminated string: "..." (limit -s) */
-	EW_ARG_BUF_IN,       /* buffer the caller passes, length in another argument */
-	EW_ARG_BUF_OUT,      /* buffer the kernel fills, length = return value (rendered at exit) */
-	EW_ARG_STRV,         /* NULL-terminated string array: ["a", "b"] */
-	EW_ARG_PTR,          /* pointer: 0x7ffc... (struct stat *) */
-	EW_ARG_OPEN_FLAGS,   /* O_RDONLY|O_CLOEXEC */
-	EW_ARG_MODE,         /* 0644 */
-	EW_ARG_AT_FLAGS,     /* AT_SYMLINK_NOFOLLOW|... */
-	EW_ARG_ACCESS_MODE,  /* R_OK|W_OK or F_OK */
-	EW_ARG_MMAP_PROT,    /* PROT_READ|PROT_EXEC */
-	EW_ARG_MMAP_FLAGS,   /* MAP_PRIVATE|MAP_ANONYMOUS */
-	EW_ARG_CLONE_FLAGS,  /* CLONE_VM|...|SIGCHLD */
-	EW_ARG_SIGNAL,       /* SIGTERM */
-	EW_ARG_SOCK_FAMILY,  /* AF_INET */
+	EW_ARG_UINT = 0,    /* unsigned: decimal when small, else hex */
+	EW_ARG_INT,         /* signed decimal, 32-bit (int, pid_t, ...) */
+	EW_ARG_LONG,        /* signed decimal, word-sized (long, off_t, loff_t) */
+	EW_ARG_HEX,         /* an address or opaque word: hex */
+	EW_ARG_FD,          /* fd: 3</etc/passwd> */
+	EW_ARG_DIRFD,       /* fd or AT_FDCWD */
+	EW_ARG_STR,         /* NUL-terminated string: "..." (limit -s) */
+	EW_ARG_BUF_IN,      /* buffer the caller passes, length in another argument */
+	EW_ARG_BUF_OUT,     /* buffer the kernel fills, length = return value (rendered at exit) */
+	EW_ARG_STRV,        /* NULL-terminated string array: ["a", "b"] */
+	EW_ARG_PTR,         /* pointer: 0x7ffc... (struct stat *) */
+	EW_ARG_OPEN_FLAGS,  /* O_RDONLY|O_CLOEXEC */
+	EW_ARG_MODE,        /* 0644 */
+	EW_ARG_AT_FLAGS,    /* AT_SYMLINK_NOFOLLOW|... */
+	EW_ARG_ACCESS_MODE, /* R_OK|W_OK or F_OK */
+	EW_ARG_MMAP_PROT,   /* PROT_READ|PROT_EXEC */
+	EW_ARG_MMAP_FLAGS,  /* MAP_PRIVATE|MAP_ANONYMOUS */
+	EW_ARG_CLONE_FLAGS, /* CLONE_VM|...|SIGCHLD */
+	EW_ARG_SIGNAL,      /* SIGTERM */
+	EW_ARG_SOCK_FAMILY, /* AF_INET */
 	EW_ARG__COUNT
 };
 
@@ -53,7 +53,7 @@ enum {
 	EW_SC_NETWORK = 1u << 3,
 	EW_SC_MEMORY = 1u << 4,
 	EW_SC_SIGNAL = 1u << 5,
-	EW_SC_EXEC = 1u << 6,    /* execve, execveat */
+	EW_SC_EXEC = 1u << 6, /* execve, execveat */
 };
 
 /* Facts flags. */
@@ -63,15 +63,16 @@ enum {
 };
 
 struct ew_sysdesc {
-	const char *name;   /* NULL: no syscall with this number */
+	const char *name; /* NULL: no syscall with this number */
 	uint8_t nargs;
-	uint8_t ret;        /* enum ew_retk */
-	uint16_t classes;   /* EW_SC_* */
-	uint16_t flags;     /* EW_SD_* */
-	uint8_t arg[6];     /* enum ew_argk */
-	int8_t len_arg[6];  /* for EW_ARG_BUF_*: index of the length argument, else -1 */
+	uint8_t ret;       /* enum ew_retk */
+	uint16_t classes;  /* EW_SC_* */
+	uint16_t flags;    /* EW_SD_* */
+	uint8_t arg[6];    /* enum ew_argk */
+	int8_t len_arg[6]; /* for EW_ARG_BUF_*: index of the length argument, else -1 */
 	const char *argname[6];
-	const char *argtype[6]; /* the C type of EW_ARG_PTR arguments ("struct stat *"), else NULL */
+	const char
+	    *argtype[6]; /* the C type of EW_ARG_PTR arguments ("struct stat *"), else NULL */
 };
 
 extern const struct ew_sysdesc ew_sysdesc_x86_64[];

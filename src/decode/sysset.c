@@ -43,10 +43,16 @@ static const struct {
 	const char *name;
 	uint16_t bits; /* 0xffff: all */
 } classes[] = {
-	{"exec", EW_SC_EXEC},	    {"file", EW_SC_FILE},	{"desc", EW_SC_DESC},
-	{"process", EW_SC_PROCESS}, {"network", EW_SC_NETWORK}, {"net", EW_SC_NETWORK},
-	{"memory", EW_SC_MEMORY},   {"signal", EW_SC_SIGNAL},	{"all", 0xffff},
-	{"none", 0},
+    {"exec", EW_SC_EXEC},
+    {"file", EW_SC_FILE},
+    {"desc", EW_SC_DESC},
+    {"process", EW_SC_PROCESS},
+    {"network", EW_SC_NETWORK},
+    {"net", EW_SC_NETWORK},
+    {"memory", EW_SC_MEMORY},
+    {"signal", EW_SC_SIGNAL},
+    {"all", 0xffff},
+    {"none", 0},
 };
 
 static void set_bit(uint64_t *bits, unsigned nr, bool on)

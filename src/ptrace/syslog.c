@@ -45,13 +45,13 @@ struct pend {
 	struct pend *next;
 	struct slmod *owner;
 	const struct ew_sysdesc *d;
-	struct ew_buf text;           /* every rendering, NUL-separated */
+	struct ew_buf text; /* every rendering, NUL-separated */
 	uint32_t off[EW_SYSCALL_ARGS + 1], len[EW_SYSCALL_ARGS + 1];
-	uint8_t have;                 /* bit i: argument i rendered; bit 6: return */
-	char name[24];                /* "syscall_NNN" for unknown calls */
+	uint8_t have;  /* bit i: argument i rendered; bit 6: return */
+	char name[24]; /* "syscall_NNN" for unknown calls */
 	char comm[16];
 	size_t comm_len;
-	struct ew_str exe;            /* execve: the caller's exe, copied into exe_buf */
+	struct ew_str exe; /* execve: the caller's exe, copied into exe_buf */
 	struct ew_buf exe_buf;
 	struct ew_event ev;
 };
@@ -60,7 +60,7 @@ struct slmod {
 	unsigned index;
 	struct ew_sysset set;
 	bool fd_cache;
-	struct ew_imap fdcs;   /* tgid -> struct fdc */
+	struct ew_imap fdcs; /* tgid -> struct fdc */
 	struct pend *pool;
 	char (*comms)[16];
 	size_t ncomms;
@@ -203,19 +203,19 @@ static void put_slot(struct pend *p, unsigned slot, size_t start, int r)
 }
 
 static void render_ctx(struct slmod *m, struct tracer *tr, struct tr_task *t, struct rctx *rc,
-		       struct ew_render_ctx *c)
+                       struct ew_render_ctx *c)
 {
 	rc->m = m;
 	rc->tid = t->tid;
 	rc->tgid = t->tgid;
 	*c = (struct ew_render_ctx){
-		.read = rd,
-		.read_ctx = rc,
-		.fdname = fdname,
-		.fd_ctx = rc,
-		.word = t->sc.word,
-		.string_limit = tr->s->cfg.string_limit > 0 ? (unsigned)tr->s->cfg.string_limit : 0,
-		.strv_limit = tr->s->cfg.strv_limit > 0 ? (unsigned)tr->s->cfg.strv_limit : 32,
+	    .read = rd,
+	    .read_ctx = rc,
+	    .fdname = fdname,
+	    .fd_ctx = rc,
+	    .word = t->sc.word,
+	    .string_limit = tr->s->cfg.string_limit > 0 ? (unsigned)tr->s->cfg.string_limit : 0,
+	    .strv_limit = tr->s->cfg.strv_limit > 0 ? (unsigned)tr->s->cfg.strv_limit : 32,
 	};
 }
 
@@ -236,7 +236,7 @@ static void publish_deferred(struct tracer *tr, void *arg)
 
 /* Fills the event from p and publishes it once the task runs again. */
 static void finish(struct tracer *tr, struct slmod *m, struct tr_task *t, struct pend *p,
-		   bool returned)
+                   bool returned)
 {
 	struct ew_event *ev = &p->ev;
 	memset(ev, 0, sizeof(*ev));
@@ -324,8 +324,8 @@ static unsigned sl_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 {
 	struct slmod *m = mstate;
 	struct tr_sc *sc = &t->sc;
-	bool mine = sc->nr >= 0 ? ew_sysset_has_canon(&m->set, sc->nr) :
-				  ew_sysset_has(&m->set, sc->arch, sc->native);
+	bool mine = sc->nr >= 0 ? ew_sysset_has_canon(&m->set, sc->nr)
+	                        : ew_sysset_has(&m->set, sc->arch, sc->native);
 	if (!mine)
 		return 0;
 	if (tr->s->syscalls_off || !comm_ok(m, tr, t)) {
@@ -341,7 +341,7 @@ static unsigned sl_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 	p->d = ew_sysdesc_get(sc->arch, sc->native);
 	if (!p->d)
 		snprintf(p->name, sizeof(p->name), "syscall_%lld",
-			 (long long)(sc->native & ~(int64_t)EW_X32_BIT));
+		         (long long)(sc->native & ~(int64_t)EW_X32_BIT));
 	struct ew_proc *pr = ew_proctab_get(&tr->s->procs, t->tgid);
 	p->comm_len = pr ? strnlen(pr->comm, 16) : 0;
 	if (pr)
@@ -361,8 +361,8 @@ static unsigned sl_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 		if (p->d && ew_arg_at_exit(p->d, i))
 			continue;
 		size_t start = p->text.len;
-		int r = p->d ? ew_render_arg(&p->text, p->d, i, sc->args, 0, &c) :
-			       ew_render_scalar(&p->text, EW_ARG_HEX, sc->args[i], sc->word, NULL);
+		int r = p->d ? ew_render_arg(&p->text, p->d, i, sc->args, 0, &c)
+		             : ew_render_scalar(&p->text, EW_ARG_HEX, sc->args[i], sc->word, NULL);
 		put_slot(p, i, start, r);
 	}
 	/* After rendering: close(3</x>) names the file it closes. */
@@ -442,13 +442,13 @@ static void sl_destroy(void *mstate)
 }
 
 const struct tr_module tr_syslog_module = {
-	.name = "syslog",
-	.want = sl_want,
-	.enter = sl_enter,
-	.exit = sl_exit,
-	.exec = sl_exec,
-	.task_gone = sl_task_gone,
-	.destroy = sl_destroy,
+    .name = "syslog",
+    .want = sl_want,
+    .enter = sl_enter,
+    .exit = sl_exit,
+    .exec = sl_exec,
+    .task_gone = sl_task_gone,
+    .destroy = sl_destroy,
 };
 
 int tr_syslog_module_new(struct tracer *tr, void **mstate)
@@ -470,8 +470,8 @@ int tr_syslog_module_new(struct tracer *tr, void **mstate)
 	m->nr_execve = ew_sys_lookup("execve");
 	m->nr_execveat = ew_sys_lookup("execveat");
 	/* The cache is exact only when every call that re-points an fd number is seen. */
-	int need[] = {m->nr_close, m->nr_close_range, m->nr_dup2, m->nr_dup3,
-		      m->nr_io_uring_enter, m->nr_clone, m->nr_clone3};
+	int need[] = {m->nr_close,          m->nr_close_range, m->nr_dup2,  m->nr_dup3,
+	              m->nr_io_uring_enter, m->nr_clone,       m->nr_clone3};
 	m->fd_cache = true;
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!ew_sysset_has_canon(&m->set, need[i]))

@@ -22,10 +22,10 @@ struct row {
 static int load(sqlite3 *db, struct row **out, size_t *n)
 {
 	static const char q[] =
-		"SELECT name, count(*), "
-		"sum(CASE WHEN returned AND retno < 0 AND retno >= -4095 THEN 1 ELSE 0 END), "
-		"sum(CASE WHEN returned AND time_exit >= time_enter THEN time_exit - time_enter "
-		"ELSE 0 END) FROM syscalls GROUP BY name ORDER BY 4 DESC, 2 DESC, 1";
+	    "SELECT name, count(*), "
+	    "sum(CASE WHEN returned AND retno < 0 AND retno >= -4095 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN returned AND time_exit >= time_enter THEN time_exit - time_enter "
+	    "ELSE 0 END) FROM syscalls GROUP BY name ORDER BY 4 DESC, 2 DESC, 1";
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -79,29 +79,33 @@ int ew_report_summary(sqlite3 *db, FILE *f, bool json)
 	if (json) {
 		fputs("{\"syscalls\": [", f);
 		for (size_t i = 0; i < n; i++)
-			fprintf(f, "%s\n  {\"name\": \"%s\", \"calls\": %" PRId64 ", \"errors\": %" PRId64
-				   ", \"total_ns\": %" PRId64 "}",
-				i ? "," : "", v[i].name, v[i].calls, v[i].errors, v[i].ns);
-		fprintf(f, "%s], \"calls\": %" PRId64 ", \"errors\": %" PRId64 ", \"total_ns\": %" PRId64
-			   "}\n", n ? "\n" : "", calls, errors, ns);
+			fprintf(f,
+			        "%s\n  {\"name\": \"%s\", \"calls\": %" PRId64
+			        ", \"errors\": %" PRId64 ", \"total_ns\": %" PRId64 "}",
+			        i ? "," : "", v[i].name, v[i].calls, v[i].errors, v[i].ns);
+		fprintf(f,
+		        "%s], \"calls\": %" PRId64 ", \"errors\": %" PRId64
+		        ", \"total_ns\": %" PRId64 "}\n",
+		        n ? "\n" : "", calls, errors, ns);
 	} else {
 		static const char rule[] =
-			"------ ----------- ----------- --------- --------- ----------------\n";
+		    "------ ----------- ----------- --------- --------- ----------------\n";
 		fprintf(f, "%6s %11s %11s %9s %9s %s\n", "% time", "seconds", "usecs/call", "calls",
-			"errors", "syscall");
+		        "errors", "syscall");
 		fputs(rule, f);
 		for (size_t i = 0; i < n; i++) {
 			double pct = ns ? 100.0 * (double)v[i].ns / (double)ns : 0;
-			fprintf(f, "%6.2f %11.6f %11" PRId64 " %9" PRId64 " ", pct, (double)v[i].ns / 1e9,
-				v[i].calls ? v[i].ns / 1000 / v[i].calls : 0, v[i].calls);
+			fprintf(f, "%6.2f %11.6f %11" PRId64 " %9" PRId64 " ", pct,
+			        (double)v[i].ns / 1e9, v[i].calls ? v[i].ns / 1000 / v[i].calls : 0,
+			        v[i].calls);
 			if (v[i].errors)
 				fprintf(f, "%9" PRId64 " %s\n", v[i].errors, v[i].name);
 			else
 				fprintf(f, "%9s %s\n", "", v[i].name);
 		}
 		fputs(rule, f);
-		fprintf(f, "%6.2f %11.6f %11" PRId64 " %9" PRId64 " ", n ? 100.0 : 0.0, (double)ns / 1e9,
-			calls ? ns / 1000 / calls : 0, calls);
+		fprintf(f, "%6.2f %11.6f %11" PRId64 " %9" PRId64 " ", n ? 100.0 : 0.0,
+		        (double)ns / 1e9, calls ? ns / 1000 / calls : 0, calls);
 		if (errors)
 			fprintf(f, "%9" PRId64 " total\n", errors);
 		else

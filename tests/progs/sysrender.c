@@ -14,7 +14,7 @@
 #include <linux/sched.h>
 
 static void expect(const char *name, const char *slot, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void expect(const char *name, const char *slot, const char *fmt, ...)
 {
 	va_list ap;

@@ -57,11 +57,11 @@ static void test_scalars(void **state)
 {
 	(void)state;
 	struct ew_buf b = EW_BUF_INIT;
-#define S(k, v, want)                                                                        \
-	do {                                                                                 \
-		ew_buf_clear(&b);                                                            \
-		assert_int_equal(ew_render_scalar(&b, k, v, 8, NULL), 0);                   \
-		assert_string_equal(ew_buf_cstr(&b), want);                                  \
+#define S(k, v, want)                                                                              \
+	do {                                                                                       \
+		ew_buf_clear(&b);                                                                  \
+		assert_int_equal(ew_render_scalar(&b, k, v, 8, NULL), 0);                          \
+		assert_string_equal(ew_buf_cstr(&b), want);                                        \
 	} while (0)
 	S(EW_ARG_OPEN_FLAGS, O_RDONLY | O_CLOEXEC, "O_RDONLY|O_CLOEXEC");
 	S(EW_ARG_OPEN_FLAGS, O_WRONLY | O_CREAT | O_TRUNC, "O_WRONLY|O_CREAT|O_TRUNC");
@@ -185,10 +185,10 @@ static void test_returns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scalars),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_buffers_and_arrays),
-		cmocka_unit_test(test_returns),
+	    cmocka_unit_test(test_scalars),
+	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_buffers_and_arrays),
+	    cmocka_unit_test(test_returns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,10 +150,10 @@ static void test_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classes),
-		cmocka_unit_test(test_names_and_removal),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_tables),
+	    cmocka_unit_test(test_classes),
+	    cmocka_unit_test(test_names_and_removal),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
