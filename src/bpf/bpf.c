@@ -104,6 +104,11 @@ struct bstate {
 	} recent[8];
 	unsigned recent_next;
 	struct ew_buf text;    /* rendered syscall arguments */
+	struct probe_cache {   /* "#!"/PT_INTERP of recently executed files, by identity */
+		struct ew_file_info id;
+		struct ew_binfmt bf;
+		bool used;
+	} *probes;             /* PROBE_CACHE entries */
 };
 
 static char g_libbpf_msg[256];
@@ -409,6 +414,36 @@ static void stat_into(const char *path, bool nofollow, struct ew_file_info *fi)
 		ew_file_info_from_stat(&st, fi);
 }
 
+#define PROBE_CACHE 64
+
+static bool same_identity(const struct ew_file_info *a, const struct ew_file_info *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->mode == b->mode;
+}
+
+/* ew_binfmt_probe_at of a file whose identity (dev, inode, size, times) is known: an exec
+ * storm runs the same few programs, and a file's first bytes change only with its mtime. */
+static int probe_cached(struct bstate *b, const char *path, bool nofollow,
+			const struct ew_file_info *id, struct ew_binfmt *out)
+{
+	if (!b->probes)
+		b->probes = calloc(PROBE_CACHE, sizeof(*b->probes));
+	unsigned h = (unsigned)((id->ino * 0x9e3779b97f4a7c15ull ^ id->dev) >> 32) % PROBE_CACHE;
+	struct probe_cache *c = b->probes ? &b->probes[h] : NULL;
+	if (c && c->used && same_identity(&c->id, id)) {
+		*out = c->bf;
+		return 0;
+	}
+	int r = ew_binfmt_probe_at(AT_FDCWD, path, nofollow, out);
+	if (r == 0 && c) {
+		c->id = *id;
+		c->bf = *out;
+		c->used = true;
+	}
+	return r;
+}
+
 /* procname, the program's stat facts, kind and interpreter: as the ptrace backend does. */
 static void describe_program(struct bstate *b, struct bexec *bx, struct ew_exec *x)
 {
@@ -444,13 +479,17 @@ static void describe_program(struct bstate *b, struct bexec *bx, struct ew_exec 
 			r = ew_path_join_clean(name, x->cwd.ptr, x->cwd.len, x->path.ptr, x->path.len);
 		if (r == 0)
 			x->procname = ew_arena_str(a, name->ptr, name->len);
-		if (x->procname.ptr)
+		/* A successful exec of a program (no script): the kernel's facts of the file it
+		 * ran are stat's (dev, inode, mode, owner, size, times), without a stat. */
+		if (bx->have_ok && !bx->okscript && bx->okfile.valid)
+			file_from_kernel(&bx->okfile, &x->binary);
+		else if (x->procname.ptr)
 			stat_into(x->procname.ptr, nofollow, &x->binary);
 	}
 	struct ew_binfmt bf;
 	bool probed = false;
 	if (x->procname.ptr && x->binary.valid && S_ISREG(x->binary.mode) &&
-	    ew_binfmt_probe_at(AT_FDCWD, x->procname.ptr, nofollow, &bf) == 0)
+	    probe_cached(b, x->procname.ptr, nofollow, &x->binary, &bf) == 0)
 		probed = true;
 	if (!probed && bx->have_ok && bx->okpath_known && !bx->okscript &&
 	    ew_binfmt_probe_at(AT_FDCWD, ew_buf_cstr(&bx->okpath), false, &bf) == 0)
@@ -1511,6 +1550,7 @@ static void b_destroy(void *state)
 	ew_buf_free(&b->tmp3);
 	ew_buf_free(&b->text);
 	free(b->fakesys);
+	free(b->probes);
 	for (int i = 0; i < 8; i++) {
 		ew_buf_free(&b->recent[i].argv);
 		ew_buf_free(&b->recent[i].env);
