@@ -288,6 +288,30 @@ static int put_string(struct ew_buf *out, uint64_t addr, const struct ew_render_
 	return r;
 }
 
+int ew_render_str_copy(struct ew_buf *out, const char *s, size_t len,
+                       const struct ew_render_ctx *c)
+{
+	size_t limit = c->string_limit;
+	return ew_render_quoted(out, s, len > limit ? limit : len, 0, len > limit);
+}
+
+int ew_render_strv_copy(struct ew_buf *out, const struct ew_str *v, size_t n,
+                        const struct ew_render_ctx *c)
+{
+	int r = ew_buf_putc(out, '[');
+	for (size_t i = 0; i < n && !r; i++) {
+		if (i == c->strv_limit) {
+			r = ew_buf_puts(out, ", ...");
+			break;
+		}
+		if (i)
+			r = ew_buf_puts(out, ", ");
+		if (!r)
+			r = ew_render_str_copy(out, v[i].ptr, v[i].len, c);
+	}
+	return r ?: ew_buf_putc(out, ']');
+}
+
 static int put_buffer(struct ew_buf *out, uint64_t addr, uint64_t len,
                       const struct ew_render_ctx *c)
 {

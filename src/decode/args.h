@@ -69,6 +69,14 @@ int ew_render_scalar(struct ew_buf *out, enum ew_argk k, uint64_t v, unsigned wo
  * or when cut says the source was longer). */
 int ew_render_quoted(struct ew_buf *out, const char *s, size_t len, size_t limit, bool cut);
 
+/* The same renderings from strings a backend has already copied out of the caller (the exec
+ * path, argv and envp read for the exec event): byte-for-byte what ew_render_arg would show
+ * for EW_ARG_STR / EW_ARG_STRV read from memory, without reading it again. */
+int ew_render_str_copy(struct ew_buf *out, const char *s, size_t len,
+                       const struct ew_render_ctx *c);
+int ew_render_strv_copy(struct ew_buf *out, const struct ew_str *v, size_t n,
+                        const struct ew_render_ctx *c);
+
 /* Is a raw return value an error (-4095..-1)? */
 static inline bool ew_ret_is_error(int64_t ret)
 {

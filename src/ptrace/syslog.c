@@ -320,6 +320,30 @@ static void fd_effects_enter(struct slmod *m, struct tr_task *t)
 	}
 }
 
+/*
+ * execve/execveat: the exec module has just read the path, argv and envp (complete, once).
+ * Arguments it read cleanly are rendered from its copy; anything it could not read whole
+ * (fault, NULL, its own limit) is rendered from the tracee's memory as usual, which says why.
+ * An exec storm's envp is dozens of strings: this saves as many reads per exec.
+ */
+static bool render_exec_copy(struct ew_buf *out, const struct ew_exec *x, unsigned i,
+                             unsigned first, const struct ew_render_ctx *c, int *r)
+{
+	if (i == first) {
+		if (!x->path.ptr || (x->flags & (EW_EXEC_PATH_FAULT | EW_EXEC_PATH_TRUNCATED)))
+			return false;
+		*r = ew_render_str_copy(out, x->path.ptr, x->path.len, c);
+		return true;
+	}
+	if (i != first + 1 && i != first + 2)
+		return false;
+	const struct ew_strv *v = i == first + 1 ? &x->argv : &x->env;
+	if (v->flags & (EW_STRV_NULL | EW_STRV_FAULT | EW_STRV_TRUNCATED))
+		return false;
+	*r = ew_render_strv_copy(out, v->v, v->count, c);
+	return true;
+}
+
 static unsigned sl_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 {
 	struct slmod *m = mstate;
@@ -357,12 +381,19 @@ static unsigned sl_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 	struct ew_render_ctx c;
 	render_ctx(m, tr, t, &rc, &c);
 	unsigned n = nargs_of(p);
+	const struct ew_exec *cx = is_exec ? tr_exec_current(tr, t) : NULL;
+	unsigned first = sc->nr == m->nr_execveat ? 1 : 0; /* execveat(dirfd, path, ...) */
 	for (unsigned i = 0; i < n; i++) {
 		if (p->d && ew_arg_at_exit(p->d, i))
 			continue;
 		size_t start = p->text.len;
-		int r = p->d ? ew_render_arg(&p->text, p->d, i, sc->args, 0, &c)
-		             : ew_render_scalar(&p->text, EW_ARG_HEX, sc->args[i], sc->word, NULL);
+		int r;
+		if (cx && render_exec_copy(&p->text, cx, i, first, &c, &r)) {
+			/* rendered from the exec event's copy: no second read of the tracee */
+		} else {
+			r = p->d ? ew_render_arg(&p->text, p->d, i, sc->args, 0, &c)
+			         : ew_render_scalar(&p->text, EW_ARG_HEX, sc->args[i], sc->word, NULL);
+		}
 		put_slot(p, i, start, r);
 	}
 	/* After rendering: close(3</x>) names the file it closes. */

@@ -154,6 +154,57 @@ static void test_buffers_and_arrays(void **state)
 	assert_string_equal(arg(ex, 1, e, 0, 256), "[0x11ffc (unreadable)]");
 }
 
+/* Renderings from a backend's copies equal the renderings from memory, limits included. */
+static void test_copies_match_memory(void **state)
+{
+	(void)state;
+	int ex = ew_sys_lookup("execve");
+	const char *strs[] = {"a", "", "quote\"and\nnewline", "\xff\x01bytes", "abcdefghij"};
+	size_t n = sizeof(strs) / sizeof(strs[0]);
+	uint64_t *vec = (uint64_t *)(void *)(mem + 1024);
+	struct ew_str copies[8];
+	size_t at = 2048;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(strs[i]);
+		memcpy(mem + at, strs[i], len + 1);
+		vec[i] = BASE + at;
+		copies[i] = (struct ew_str){strs[i], len};
+		at += len + 1;
+	}
+	static const unsigned limits[] = {256, 4, 0};
+	for (size_t cut = 0; cut <= n; cut++) {
+		vec[cut] = 0;
+		for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+			for (unsigned maxv = 1; maxv <= 6; maxv++) {
+				struct ew_render_ctx c = ctx(limits[l]);
+				c.strv_limit = maxv;
+				struct ew_buf mine = EW_BUF_INIT, want = EW_BUF_INIT;
+				uint64_t e[6] = {vec[0], BASE + 1024, 0, 0, 0, 0};
+				assert_int_equal(ew_render_arg(&want, ew_sysdesc_canon(ex), 1, e, 0, &c), 0);
+				assert_int_equal(ew_render_strv_copy(&mine, copies, cut, &c), 0);
+				assert_string_equal(ew_buf_cstr(&mine), ew_buf_cstr(&want));
+				if (cut) {
+					ew_buf_clear(&mine);
+					ew_buf_clear(&want);
+					assert_int_equal(
+					    ew_render_arg(&want, ew_sysdesc_canon(ex), 0, e, 0, &c), 0);
+					assert_int_equal(ew_render_str_copy(&mine, copies[0].ptr,
+					                                    copies[0].len, &c),
+					                 0);
+					assert_string_equal(ew_buf_cstr(&mine), ew_buf_cstr(&want));
+				}
+				ew_buf_free(&mine);
+				ew_buf_free(&want);
+			}
+		}
+		at = 2048; /* restore the array for the next cut */
+		for (size_t i = 0; i < n; i++) {
+			vec[i] = BASE + at;
+			at += strlen(strs[i]) + 1;
+		}
+	}
+}
+
 static void test_returns(void **state)
 {
 	(void)state;
@@ -188,6 +239,7 @@ int main(void)
 	    cmocka_unit_test(test_scalars),
 	    cmocka_unit_test(test_strings),
 	    cmocka_unit_test(test_buffers_and_arrays),
+	    cmocka_unit_test(test_copies_match_memory),
 	    cmocka_unit_test(test_returns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
