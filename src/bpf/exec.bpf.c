@@ -187,17 +187,18 @@ static long walk_step(__u32 idx, void *ctx)
 	return 0;
 }
 
-/* Writes the path of (d, vm) relative to (root_d, root_m) into out. */
-static __noinline int walk_path(struct ewb_path *out, struct dentry *d, struct vfsmount *vm,
-				struct dentry *root_d, struct vfsmount *root_m)
+/* Walks (d, vm) up to (root_d, root_m) into the per-CPU wstate: a global function, so the
+ * verifier checks it once per program instead of once per call site (start-up time). Returns
+ * wstate.state: 1 done, 2 cut, 3 a pseudo file (its name at the end of text), 0 nothing. */
+__noinline int ew_walk(__u64 d64, __u64 vm64, __u64 root_d, __u64 root_m)
 {
 	__u32 k = 0;
-	if (!out)
-		return 0;
-	out->flags = 0;
-	out->off = EWB_PATH_MAX + 1;
 	struct wstate *w = bpf_map_lookup_elem(&wstate, &k);
-	if (!d || !vm || !w)
+	struct dentry *d = (void *)d64;
+	if (!w)
+		return 0;
+	w->state = 0;
+	if (!d64 || !vm64)
 		return 0;
 	const struct dentry_operations *ops = BPF_CORE_READ(d, d_op);
 	if (ops && BPF_CORE_READ(ops, d_dname)) {
@@ -207,27 +208,48 @@ static __noinline int walk_path(struct ewb_path *out, struct dentry *d, struct v
 		if (len > 255)
 			len = 255;
 		len &= 255;
-		bpf_probe_read_kernel(&out->text[(EWB_PATH_MAX - len) & PMASK], len, q.name);
-		out->off = EWB_PATH_MAX - len;
-		out->flags = EWB_P_PSEUDO;
-		return 0;
+		bpf_probe_read_kernel(&w->text[(EWB_PATH_MAX - len) & PMASK], len, q.name);
+		w->pos = EWB_PATH_MAX - len;
+		w->state = 3;
+		return 3;
 	}
-	w->d = (__u64)d;
-	w->vm = (__u64)vm;
-	w->mnt = (__u64)container_of(vm, struct mount, mnt);
-	w->root_d = (__u64)root_d;
-	w->root_m = (__u64)root_m;
+	w->d = d64;
+	w->vm = vm64;
+	w->mnt = (__u64)container_of((struct vfsmount *)vm64, struct mount, mnt);
+	w->root_d = root_d;
+	w->root_m = root_m;
 	w->pos = EWB_PATH_MAX;
-	w->state = 0;
 	bpf_loop(WALK_DEPTH, walk_step, NULL, 0);
 	w = bpf_map_lookup_elem(&wstate, &k);
 	if (!w)
 		return 0;
-	if (w->state != 1) {
+	if (w->state == 0)
+		w->state = 2;
+	return w->state;
+}
+
+/* Writes the path of (d, vm) relative to (root_d, root_m) into out. */
+static __always_inline int walk_path(struct ewb_path *out, struct dentry *d, struct vfsmount *vm,
+				     struct dentry *root_d, struct vfsmount *root_m)
+{
+	__u32 k = 0;
+	out->flags = 0;
+	out->off = EWB_PATH_MAX + 1;
+	int st = ew_walk((__u64)d, (__u64)vm, (__u64)root_d, (__u64)root_m);
+	struct wstate *w = bpf_map_lookup_elem(&wstate, &k);
+	if (!w || st == 0)
+		return 0;
+	if (st == 2) {
 		out->flags = EWB_P_CUT;
 		return 0;
 	}
 	__u32 pos = w->pos;
+	if (st == 3) { /* a pseudo file's name, possibly empty (pipes) */
+		bpf_probe_read_kernel(out->text, EWB_PATH_MAX, w->text);
+		out->off = pos > EWB_PATH_MAX ? EWB_PATH_MAX : pos;
+		out->flags = EWB_P_PSEUDO;
+		return 0;
+	}
 	if (pos >= EWB_PATH_MAX) {
 		out->text[EWB_PATH_MAX - 1] = '/';
 		out->off = EWB_PATH_MAX - 1;
@@ -431,9 +453,11 @@ static long vec_step(__u32 idx, void *ctx)
 
 /* Sends one vector; returns the number of records lost, | 1 << 16 when a read faulted.
  * wm: word size | mode << 8 (0 user strings, 1 raw bytes, 2 kernel string) | gen << 16. */
-static __noinline __u32 send_vec(struct task_struct *t, __u32 vec, __u64 base, __u64 end,
-				 __u32 wm)
+__noinline __u32 ew_send_vec(__u32 vec, __u64 base, __u64 end, __u32 wm)
 {
+	/* A global function (checked once per program): it cannot take the trusted task
+	 * pointer, and every caller is about the current task anyway. */
+	struct task_struct *t = (void *)bpf_get_current_task();
 	__u32 word = wm & 0xff, mode = (wm >> 8) & 0xff, gen = wm >> 16;
 	__u32 k = 0;
 	struct vctx *c = bpf_map_lookup_elem(&vstate, &k);
@@ -470,6 +494,13 @@ static __noinline __u32 send_vec(struct task_struct *t, __u32 vec, __u64 base, _
 		return c->lost + 1;
 	strs_flush(c, s, 1);
 	return c->lost | (c->vflags & EWB_V_FAULT ? 1u << 16 : 0);
+}
+
+static __always_inline __u32 send_vec(struct task_struct *t, __u32 vec, __u64 base, __u64 end,
+				      __u32 wm)
+{
+	(void)t; /* always the current task */
+	return ew_send_vec(vec, base, end, wm);
 }
 
 /* Adds send_vec's result to p. */
