@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "execwatch.h"
+#include "hashfd.h"
 
 #define CACHE_MAGIC "execwatch-sha256-cache 1\n"
 
@@ -282,35 +283,13 @@ int ew_sha256_hex(const void *data, size_t len, char hex[65])
 /* SHA-256 of what fd reads until EOF. */
 static int sha256_fd(int fd, unsigned char out[32])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		return -ENOMEM;
-	int r = 0;
-	if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		r = -EIO;
-		goto out;
-	}
-	static unsigned char buf[1 << 16];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)n)) {
-			r = -EIO;
-			goto out;
-		}
-	}
+	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
-	if (!EVP_DigestFinal_ex(ctx, out, &len) || len != 32)
+	int r = ew_hash_fd(fd, EVP_sha256(), md, &len);
+	if (!r && len != 32)
 		r = -EIO;
-out:
-	EVP_MD_CTX_free(ctx);
+	if (!r)
+		memcpy(out, md, 32);
 	return r;
 }
 

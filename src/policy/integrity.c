@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hashfd.h"
 #include "policy.h"
 
 struct hent {
@@ -103,37 +104,13 @@ static int digest_fd(int fd, enum ew_hash_algo algo, uint8_t *out)
 	const EVP_MD *md = md_of(algo);
 	if (!md)
 		return -EINVAL;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		return -ENOMEM;
-	int r = 0;
-	if (!EVP_DigestInit_ex(ctx, md, NULL)) {
-		r = -EIO;
-		goto out;
-	}
-	static __thread unsigned char buf[1 << 16];
-	off_t off = 0;
-	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf), off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)n)) {
-			r = -EIO;
-			goto out;
-		}
-		off += n;
-	}
+	unsigned char buf[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
-	if (!EVP_DigestFinal_ex(ctx, out, &len) || len != ew_hash_len(algo))
+	int r = ew_hash_fd(fd, md, buf, &len);
+	if (!r && len != ew_hash_len(algo))
 		r = -EIO;
-out:
-	EVP_MD_CTX_free(ctx);
+	if (!r)
+		memcpy(out, buf, len);
 	return r;
 }
 

@@ -31,6 +31,7 @@
 
 #include "binfmt.h"
 #include "memory.h"
+#include "pathjoin.h"
 #include "procfs.h"
 #include "stack.h"
 #include "tracer.h"
@@ -124,33 +125,6 @@ static void note_send(struct tracer *tr, struct dnote *n)
 	n->ev.time_mono_ns = ew_now_mono();
 	n->ev.time_wall_ns = ew_now_wall();
 	tr_defer(tr, note_publish, n);
-}
-
-/* Appends path to base with '/', folding "//" and "/./" but keeping ".." (resolving it
- * lexically could name another file than the kernel would). */
-static int join_path(struct ew_buf *out, const char *base, size_t blen, const char *path,
-                     size_t plen)
-{
-	ew_buf_clear(out);
-	int r = base ? ew_buf_append(out, base, blen) : 0;
-	size_t i = 0;
-	while (!r && i < plen) {
-		while (i < plen && path[i] == '/')
-			i++;
-		size_t s = i;
-		while (i < plen && path[i] != '/')
-			i++;
-		size_t n = i - s;
-		if (n == 0 || (n == 1 && path[s] == '.'))
-			continue;
-		if (!(out->len && out->ptr[out->len - 1] == '/'))
-			r = ew_buf_putc(out, '/');
-		if (!r)
-			r = ew_buf_append(out, path + s, n);
-	}
-	if (!r && out->len == 0)
-		r = ew_buf_putc(out, '/');
-	return r;
 }
 
 static const char *basename_of(const char *p)
@@ -533,7 +507,7 @@ static void on_open_exit(struct tracer *tr, struct dmod *m, struct tr_task *t, s
 				base = (struct ew_str){m->tmp.ptr, m->tmp.len};
 		}
 		if (base.ptr &&
-		    join_path(&m->tmp2, base.ptr, base.len, d->path.ptr, d->path.len) == 0)
+		    ew_path_join_clean(&m->tmp2, base.ptr, base.len, d->path.ptr, d->path.len) == 0)
 			f->path = ew_arena_str(&n->arena, m->tmp2.ptr, m->tmp2.len);
 	}
 	note_send(tr, n);
