@@ -37,6 +37,8 @@ struct xmod {
 struct pexec {
 	struct ew_arena arena;
 	struct ew_event ev;
+	struct xmod *later_m; /* describe_later: the module and the tracee's tid */
+	pid_t later_tid;
 };
 
 static void pexec_free(struct pexec *p)
@@ -162,6 +164,27 @@ static void x_want(struct tracer *tr, void *mstate, struct tr_sysset *set)
 	tr_sysset_add(set, m->nr_execveat);
 }
 
+/*
+ * Describing the program (stat, #!/PT_INTERP probe) is the longest part of the entry stop.
+ * It can wait until the tracee runs again when nothing it relies on can change meanwhile:
+ * the task stops again (exec event or syscall exit) before running any user code, and the
+ * exec keeps the cwd and root. What the exec does change is kept synchronous: fds (closed on
+ * exec: dirfd, AT_EMPTY_PATH) and, for a non-leader thread, its /proc/TID (gone when it
+ * takes the leader's pid). The kernel reads the file after the resume anyway, so the facts
+ * are no less current. The deferred work runs before the tracer waits for the next stop.
+ */
+static bool can_describe_later(const struct tr_task *t, const struct ew_exec *x)
+{
+	return t->tid == t->tgid && !(x->flags & EW_EXEC_AT) && x->path.ptr && x->path.len;
+}
+
+static void describe_later(struct tracer *tr, void *arg)
+{
+	(void)tr;
+	struct pexec *p = arg;
+	describe_program(p->later_m, p->later_tid, p);
+}
+
 static unsigned x_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 {
 	struct xmod *m = mstate;
@@ -220,6 +243,10 @@ static unsigned x_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 		x->cwd = ew_arena_str(&p->arena, m->tmp.ptr, m->tmp.len);
 	if (x->flags & (EW_EXEC_PATH_FAULT | EW_EXEC_PATH_TRUNCATED)) {
 		/* The kernel will fail this exec (EFAULT/ENAMETOOLONG): describe nothing more. */
+	} else if (can_describe_later(t, x)) {
+		p->later_m = m;
+		p->later_tid = t->tid;
+		tr_defer(tr, describe_later, p);
 	} else {
 		describe_program(m, t->tid, p);
 	}
