@@ -7,6 +7,20 @@
 . "$(dirname "$0")/lib.sh"
 need_bpf
 
+# A monitor left running by a failed assertion would keep its programs attached to the whole
+# host: whatever happens, the case ends with no monitor of its own alive.
+MON_PID=
+monitor_cleanup() {
+	local rc=$?
+	if [ -n "$MON_PID" ] && kill -0 "$MON_PID" 2>/dev/null; then
+		kill -KILL "$MON_PID" 2>/dev/null
+		wait "$MON_PID" 2>/dev/null
+	fi
+	ew_cleanup
+	return "$rc"
+}
+trap monitor_cleanup EXIT
+
 # monitor_start NAME ARGS...: runs the monitor in the background until monitor_stop.
 monitor_start() {
 	local name=$1
@@ -29,6 +43,7 @@ monitor_stop() {
 	kill -INT "$MON_PID"
 	timeout 20 tail --pid="$MON_PID" -f /dev/null || fail "monitor did not stop on SIGINT"
 	wait "$MON_PID" || rc=$?
+	MON_PID=
 	[ "$rc" = 0 ] || fail "monitor exited $rc: $(cat "$T/$1.err")"
 	EW_JSON=$T/$1.jsonl
 	EW_DB=$T/$1.db
