@@ -14,3 +14,9 @@ set_target_properties(ewdep43 PROPERTIES OUTPUT_NAME ewdep43
 if(TARGET prog_deps_dlopen)
   add_dependencies(prog_deps_dlopen ewdep43)
 endif()
+if(EW_SANITIZE) # loaded by plain test programs (tests/CMakeLists.txt): plain too
+  foreach(lib ewdep ewdep43)
+    target_compile_options(${lib} PRIVATE -fno-sanitize=all)
+    target_link_options(${lib} PRIVATE -fno-sanitize=all)
+  endforeach()
+endif()
