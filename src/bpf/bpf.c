@@ -936,8 +936,7 @@ static int render_strv_buf(struct ew_buf *out, const struct ew_buf *v, const str
 		if (i)
 			r = ew_buf_puts(out, ", ");
 		if (!r)
-			r = ew_render_quoted(out, sp, n > c->string_limit ? c->string_limit : n, 0,
-					     n > c->string_limit);
+			r = ew_render_str_copy(out, sp, n, c);
 		pos += n + 1;
 	}
 	/* An unreadable element: where the renderers would have failed (the element's slot). */
@@ -1037,8 +1036,7 @@ static void on_sys(struct bstate *b, const struct ewb_sys *r, size_t size)
 			 slot_read(&sc, r->args[i], (char[1]){0}, 1) < 0) {
 			/* the kernel's copy of the path (the caller's page may have been unreadable) */
 			size_t n = strnlen(re->path.ptr, re->path.len);
-			e = ew_render_quoted(t, re->path.ptr, n > rc.string_limit ? rc.string_limit : n, 0,
-					     n > rc.string_limit);
+			e = ew_render_str_copy(t, re->path.ptr, n, &rc);
 		}
 		else if (d)
 			e = ew_render_arg(t, d, i, c->args, r->ret, &rc);

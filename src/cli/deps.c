@@ -53,36 +53,14 @@ struct deps_opts {
 	bool help;
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ew_err("deps: %s", msg);
-	fputs("Try 'execwatch deps --help'.\n", stderr);
-	return 2;
-}
+#define usage_error(...) ew_usage_error("deps", __VA_ARGS__)
 
 /* "--name VALUE" or "--name=VALUE"; *v gets the value. Returns 1 matched, 0 not, -1 missing. */
 static int opt_value(int argc, char **argv, int *i, const char *name, const char **v)
 {
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-	if (strncmp(a, name, n))
-		return 0;
-	if (a[n] == '=') {
-		*v = a + n + 1;
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*v = argv[++*i];
-	return 1;
+	bool m;
+	*v = ew_opt_value(argc, argv, i, name, NULL, &m);
+	return !m ? 0 : *v ? 1 : -1;
 }
 
 static int parse_opts(int argc, char **argv, struct deps_opts *o)

@@ -45,20 +45,12 @@ static void on_stop_signal(int sig)
 	errno = saved;
 }
 
-static const char *value_of(int argc, char **argv, int *i, const char *name)
+/* Is argv[*i] option lng (or shrt)? *v gets its value, NULL when missing. */
+static bool opt(int argc, char **argv, int *i, const char *lng, const char *shrt, const char **v)
 {
-	size_t n = strlen(name);
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (*i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
-static bool is_opt(const char *a, const char *name)
-{
-	size_t n = strlen(name);
-	return !strncmp(a, name, n) && (a[n] == '\0' || a[n] == '=');
+	bool m;
+	*v = ew_opt_value(argc, argv, i, lng, shrt, &m);
+	return m;
 }
 #endif
 
@@ -85,27 +77,27 @@ int ew_cmd_monitor(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--failed")) {
 			o.failed_only = true;
-		} else if (is_opt(a, "--json")) {
-			if (!(v = value_of(argc, argv, &i, "--json")) || !*v) {
+		} else if (opt(argc, argv, &i, "--json", NULL, &v)) {
+			if (!v || !*v) {
 				ew_err("option --json needs a file name or -");
 				return 2;
 			}
 			json = v;
-		} else if (is_opt(a, "--output") || !strcmp(a, "-o")) {
-			if (!(v = value_of(argc, argv, &i, a[1] == 'o' ? "-o" : "--output")) || !*v) {
+		} else if (opt(argc, argv, &i, "--output", "-o", &v)) {
+			if (!v || !*v) {
 				ew_err("option -o needs a file name");
 				return 2;
 			}
 			db = v;
-		} else if (is_opt(a, "--comm")) {
-			if (!(v = value_of(argc, argv, &i, "--comm")) || !*v) {
+		} else if (opt(argc, argv, &i, "--comm", NULL, &v)) {
+			if (!v || !*v) {
 				ew_err("option --comm needs a name");
 				return 2;
 			}
 			o.comm = v;
-		} else if (is_opt(a, "--kill")) {
+		} else if (opt(argc, argv, &i, "--kill", NULL, &v)) {
 			struct stat st;
-			if (!(v = value_of(argc, argv, &i, "--kill")) || !*v) {
+			if (!v || !*v) {
 				ew_err("option --kill needs a file");
 				return 2;
 			}

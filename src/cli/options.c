@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "options.h"
 
+#include "cli.h"
 #include "sysset.h"
 
 #include <errno.h>
@@ -31,9 +32,20 @@ static bool parse_int(const char *s, long min, long max, long *out)
 	return true;
 }
 
-/* Matches "--name VALUE", "--name=VALUE" or, for a short name, "-x VALUE" / "-xVALUE". */
-static const char *take_value(int argc, char **argv, int *i, const char *lng, const char *shrt,
-			      bool *matched)
+int ew_usage_error(const char *verb, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ew_err("%s: %s", verb, msg);
+	fprintf(stderr, "Try 'execwatch %s --help'.\n", verb);
+	return 2;
+}
+
+const char *ew_opt_value(int argc, char **argv, int *i, const char *lng, const char *shrt,
+			 bool *matched)
 {
 	const char *a = argv[*i];
 	size_t n;
@@ -91,21 +103,21 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->force = true;
 			continue;
 		}
-		v = take_value(argc, argv, &i, "--output", "-o", &m);
+		v = ew_opt_value(argc, argv, &i, "--output", "-o", &m);
 		if (m) {
 			if (!v || !*v)
 				return fail(err, errlen, "option -o needs a file name");
 			o->output = v;
 			continue;
 		}
-		v = take_value(argc, argv, &i, "--json", NULL, &m);
+		v = ew_opt_value(argc, argv, &i, "--json", NULL, &m);
 		if (m) {
 			if (!v || !*v)
 				return fail(err, errlen, "option --json needs a file name or -");
 			o->json = v;
 			continue;
 		}
-		v = take_value(argc, argv, &i, "--plugin", NULL, &m);
+		v = ew_opt_value(argc, argv, &i, "--plugin", NULL, &m);
 		if (m) {
 			if (!v || !*v)
 				return fail(err, errlen, "option --plugin needs LIB.so[:ARG]");
@@ -114,7 +126,7 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->plugins[o->nplugins++] = v;
 			continue;
 		}
-		v = take_value(argc, argv, &i, "--policy", NULL, &m);
+		v = ew_opt_value(argc, argv, &i, "--policy", NULL, &m);
 		if (m) {
 			if (!v || !*v)
 				return fail(err, errlen, "option --policy needs a file name");
@@ -123,14 +135,14 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->policies[o->npolicies++] = v;
 			continue;
 		}
-		v = take_value(argc, argv, &i, "--backend", NULL, &m);
+		v = ew_opt_value(argc, argv, &i, "--backend", NULL, &m);
 		if (m) {
 			if (!v || (strcmp(v, "ptrace") && strcmp(v, "bpf")))
 				return fail(err, errlen, "option --backend takes ptrace or bpf");
 			o->backend = v;
 			continue;
 		}
-		v = take_value(argc, argv, &i, "--pid", "-p", &m);
+		v = ew_opt_value(argc, argv, &i, "--pid", "-p", &m);
 		if (m) {
 			long pid;
 			if (!v || !parse_int(v, 1, INT_MAX, &pid))
@@ -139,7 +151,7 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->attach_pid = (pid_t)pid;
 			continue;
 		}
-		v = take_value(argc, argv, &i, "--string-limit", "-s", &m);
+		v = ew_opt_value(argc, argv, &i, "--string-limit", "-s", &m);
 		if (m) {
 			long n;
 			if (!v || !parse_int(v, 0, 1 << 20, &n))
@@ -147,7 +159,7 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->string_limit = (int)n;
 			continue;
 		}
-		v = take_value(argc, argv, &i, "--syscalls", NULL, &m);
+		v = ew_opt_value(argc, argv, &i, "--syscalls", NULL, &m);
 		if (m) {
 			struct ew_sysset set;
 			char why[200];
@@ -158,7 +170,7 @@ int ew_parse_record(int argc, char **argv, struct ew_record_opts *o, char *err, 
 			o->syscalls = v;
 			continue;
 		}
-		v = take_value(argc, argv, &i, "--comm", NULL, &m);
+		v = ew_opt_value(argc, argv, &i, "--comm", NULL, &m);
 		if (m) {
 			if (!v || !*v)
 				return fail(err, errlen, "option --comm needs a process name");

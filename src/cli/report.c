@@ -40,17 +40,7 @@ struct report_opts {
 	bool summary;
 };
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ew_err("report: %s", msg);
-	fputs("Try 'execwatch report --help'.\n", stderr);
-}
+#define usage_error(...) (void)ew_usage_error("report", __VA_ARGS__)
 
 /* Parses argv (argv[0] is the verb). Returns 0, or 2 after printing a usage error. */
 static int parse_opts(int argc, char **argv, struct report_opts *o)

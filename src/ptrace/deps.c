@@ -15,7 +15,7 @@
  * SONAME (or file name) is in the DT_NEEDED closure of the program is "needed", anything else
  * mapped later is "dlopen". The DT_NEEDED/SONAME facts are cached per (dev, inode, mtime).
  *
- * Selects nothing (and costs nothing) unless s->cfg.deps is set when the command starts.
+ * The tracer registers this module only when s->cfg.deps is set when the command starts.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -519,8 +519,7 @@ static void on_open_exit(struct tracer *tr, struct dmod *m, struct tr_task *t, s
 static void d_want(struct tracer *tr, void *mstate, struct tr_sysset *set)
 {
 	struct dmod *m = mstate;
-	if (!tr->s->cfg.deps)
-		return;
+	(void)tr;
 	tr_sysset_add(set, m->nr_open);
 	tr_sysset_add(set, m->nr_openat);
 	tr_sysset_add(set, m->nr_creat);
@@ -532,8 +531,6 @@ static unsigned d_enter(struct tracer *tr, void *mstate, struct tr_task *t)
 {
 	struct dmod *m = mstate;
 	struct tr_sc *sc = &t->sc;
-	if (!tr->s->cfg.deps)
-		return 0;
 	if (sc->nr == m->nr_mmap) {
 		/* 64-bit callers only: i386's mmap takes a struct, its mmap2 has no canonical nr.
 		 */
@@ -620,8 +617,6 @@ static void d_exec(struct tracer *tr, void *mstate, struct tr_task *t, pid_t old
 {
 	struct dmod *m = mstate;
 	(void)old_tid;
-	if (!tr->s->cfg.deps)
-		return;
 	/* A new image: nothing of the old one is mapped any more. */
 	struct dproc *p = dproc_get(m, t->tgid);
 	if (!p)
@@ -633,7 +628,8 @@ static void d_exec(struct tracer *tr, void *mstate, struct tr_task *t, pid_t old
 static void d_fork(struct tracer *tr, void *mstate, struct tr_task *parent, struct tr_task *child)
 {
 	struct dmod *m = mstate;
-	if (!tr->s->cfg.deps || !parent)
+	(void)tr;
+	if (!parent)
 		return;
 	/* The child has the parent's mappings: it must not report them again. (Its stack walker
 	 * is its own: built at its first walk.) */

@@ -995,14 +995,16 @@ static int tr_create(struct ew_session *s, void **state)
 		free(tr);
 		return r;
 	}
-	/* The dependency module selects nothing unless s->cfg.deps is set by spawn time. */
-	r = tr_deps_module_new(tr, &ms);
-	if (r == 0 && (r = tr_add_module(tr, &tr_deps_module, ms)) < 0)
-		tr_deps_module.destroy(ms);
-	if (r < 0) {
-		tr_exec_module.destroy(tr->mstate[0]);
-		free(tr);
-		return r;
+	/* Dependency tracing (--deps): only then is its module on the stops at all. */
+	if (s->cfg.deps) {
+		r = tr_deps_module_new(tr, &ms);
+		if (r == 0 && (r = tr_add_module(tr, &tr_deps_module, ms)) < 0)
+			tr_deps_module.destroy(ms);
+		if (r < 0) {
+			tr_exec_module.destroy(tr->mstate[0]);
+			free(tr);
+			return r;
+		}
 	}
 	/* Syscall logging, when selected and somebody listens. */
 	if (ew_session_wants(s, EW_EV_SYSCALL) && !ew_sysset_empty(&s->cfg.syscalls)) {
